@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from mandate.core import policy
+from mandate.core.policy import Perm
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """Menu entries the user may follow; the views check again on every request."""
+    user = request.user
+    if not user.is_authenticated:
+        return {}
+    return {
+        "nav_members": policy.can_anywhere(user, Perm.VIEW_MEMBERS),
+        "nav_audit": policy.can_anywhere(user, Perm.VIEW_AUDIT),
+        "nav_national": policy.has_national(user, Perm.VIEW_BRANCH),
+    }

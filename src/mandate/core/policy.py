@@ -1,0 +1,267 @@
+"""The permission policy: the one place that decides who may see and do what, and where.
+
+Views and queries ask this module; they never compare role kinds themselves. An object outside
+a user's scope is reported as not found (404), so an outsider cannot learn that it exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from mandate.core.models import AuditEvent, Branch, Role, RoleKind, User
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from mandate.members.models import Member
+
+
+class Perm(StrEnum):
+    VIEW_BRANCH = "view_branch"
+    VIEW_MEMBERS = "view_members"
+    EDIT_MEMBERS = "edit_members"
+    IMPORT_MEMBERS = "import_members"
+    EXPORT_MEMBERS = "export_members"
+    VIEW_SALARY = "view_salary"
+    MANAGE_SEGMENTS = "manage_segments"
+    VIEW_AUDIT = "view_audit"
+    MANAGE_DISPUTES = "manage_disputes"
+    VIEW_DISPUTES = "view_disputes"
+    MANAGE_BALLOTS = "manage_ballots"
+    VIEW_BALLOTS = "view_ballots"
+    IMPORT_RESULTS = "import_results"
+    OVERRIDE_RULES = "override_rules"
+    VIEW_FUNDS = "view_funds"
+    MANAGE_STRUCTURE = "manage_structure"
+
+
+_OFFICER = frozenset(
+    {
+        Perm.VIEW_BRANCH,
+        Perm.VIEW_MEMBERS,
+        Perm.EDIT_MEMBERS,
+        Perm.IMPORT_MEMBERS,
+        Perm.EXPORT_MEMBERS,
+        Perm.MANAGE_SEGMENTS,
+        Perm.VIEW_AUDIT,
+        Perm.MANAGE_DISPUTES,
+        Perm.VIEW_DISPUTES,
+        Perm.MANAGE_BALLOTS,
+        Perm.VIEW_BALLOTS,
+    }
+)
+
+ROLE_PERMS: dict[str, frozenset[Perm]] = {
+    RoleKind.NATIONAL_OFFICER: frozenset(Perm),
+    RoleKind.REGIONAL_OFFICER: _OFFICER | {Perm.IMPORT_RESULTS},
+    # Branch officers (secretary, chair, treasurer) see salaries: deductions and hardship
+    # claims are worked out from them.
+    RoleKind.BRANCH_OFFICER: _OFFICER | {Perm.VIEW_SALARY},
+    RoleKind.REP: frozenset(
+        {
+            Perm.VIEW_BRANCH,
+            Perm.VIEW_MEMBERS,
+            Perm.EDIT_MEMBERS,
+            Perm.VIEW_DISPUTES,
+            Perm.VIEW_BALLOTS,
+        }
+    ),
+    # Callers reach only the contacts a call assignment hands them, through their own views.
+    RoleKind.CALLER: frozenset(),
+    RoleKind.FUND_PANEL: frozenset({Perm.VIEW_FUNDS, Perm.VIEW_SALARY}),
+    RoleKind.MEMBER: frozenset(),
+}
+
+# Perms whose reach a rep's workplaces and departments narrow.
+_REP_NARROWED = {Perm.VIEW_MEMBERS, Perm.EDIT_MEMBERS}
+
+
+@dataclass
+class Grants:
+    """What one user may do, resolved once per request from their roles."""
+
+    national: set[Perm] = field(default_factory=set)
+    by_region: dict[int, set[Perm]] = field(default_factory=dict)
+    by_branch: dict[int, set[Perm]] = field(default_factory=dict)
+    # For reps: branch id -> (workplace ids, department ids) they cover.
+    rep_reach: dict[int, tuple[set[int], set[int]]] = field(default_factory=dict)
+    branch_region: dict[int, int] = field(default_factory=dict)
+    kinds: set[str] = field(default_factory=set)
+
+
+def grants(user: User | AnonymousUser) -> Grants:
+    if not user.is_authenticated:
+        return Grants()
+    cached: Grants | None = getattr(user, "_mandate_grants", None)
+    if cached is not None:
+        return cached
+    result = Grants()
+    roles = Role.objects.filter(user_id=user.pk).prefetch_related("workplaces", "departments")
+    for role in roles:
+        perms = set(ROLE_PERMS.get(role.kind, frozenset()))
+        result.kinds.add(role.kind)
+        if role.kind == RoleKind.NATIONAL_OFFICER:
+            result.national |= perms
+        elif role.region_id is not None:
+            result.by_region.setdefault(role.region_id, set()).update(perms)
+        elif role.branch_id is not None:
+            if role.kind == RoleKind.REP:
+                wp, dp = result.rep_reach.setdefault(role.branch_id, (set(), set()))
+                wp.update(w.pk for w in role.workplaces.all())
+                dp.update(d.pk for d in role.departments.all())
+            result.by_branch.setdefault(role.branch_id, set()).update(perms)
+    if result.by_branch:
+        result.branch_region = dict(
+            Branch.objects.filter(pk__in=result.by_branch).values_list("pk", "region_id")
+        )
+    user._mandate_grants = result  # type: ignore[attr-defined]
+    return result
+
+
+def forget(user: User) -> None:
+    """Drop the cached grants, after roles change."""
+    if hasattr(user, "_mandate_grants"):
+        del user._mandate_grants
+
+
+def has_national(user: User | AnonymousUser, perm: Perm) -> bool:
+    """True if the user holds PERM across the whole union."""
+    return perm in grants(user).national
+
+
+def can_anywhere(user: User | AnonymousUser, perm: Perm) -> bool:
+    """True if the user holds PERM somewhere (for showing a menu entry)."""
+    g = grants(user)
+    return (
+        perm in g.national
+        or any(perm in p for p in g.by_region.values())
+        or any(perm in p for p in g.by_branch.values())
+    )
+
+
+def _full_branch_perm(g: Grants, perm: Perm, branch_id: int, region_id: int) -> bool:
+    """PERM over the whole branch: national, regional, or a branch role that is not narrowed."""
+    if perm in g.national or perm in g.by_region.get(region_id, set()):
+        return True
+    if perm in g.by_branch.get(branch_id, set()):
+        return not (
+            perm in _REP_NARROWED and branch_id in g.rep_reach and not _officer_in(g, branch_id)
+        )
+    return False
+
+
+def _officer_in(g: Grants, branch_id: int) -> bool:
+    # A rep who is also a branch officer of the same branch sees the whole branch.
+    return Perm.IMPORT_MEMBERS in g.by_branch.get(branch_id, set())
+
+
+def has_branch_perm(user: User | AnonymousUser, perm: Perm, branch: Branch) -> bool:
+    """True if the user holds PERM in BRANCH (a rep's narrower reach still counts here)."""
+    g = grants(user)
+    return (
+        perm in g.national
+        or perm in g.by_region.get(branch.region_id, set())
+        or perm in g.by_branch.get(branch.pk, set())
+    )
+
+
+def branches_with(user: User | AnonymousUser, perm: Perm) -> QuerySet[Branch]:
+    g = grants(user)
+    if perm in g.national:
+        return Branch.objects.all()
+    regions = [r for r, p in g.by_region.items() if perm in p]
+    branches = [b for b, p in g.by_branch.items() if perm in p]
+    return Branch.objects.filter(Q(region_id__in=regions) | Q(pk__in=branches))
+
+
+def get_branch(user: User | AnonymousUser, slug: str, perm: Perm) -> Branch:
+    """Return the branch SLUG if the user holds PERM there, else raise 404."""
+    try:
+        branch = Branch.objects.select_related("region").get(slug=slug)
+    except Branch.DoesNotExist:
+        raise Http404("No such branch.") from None
+    if not has_branch_perm(user, perm, branch):
+        raise Http404("No such branch.")
+    return branch
+
+
+def members_for(
+    user: User | AnonymousUser, perm: Perm, branch: Branch | None = None
+) -> QuerySet[Member]:
+    """The members the user may reach with PERM, optionally within one branch."""
+    from mandate.members.models import Employment, Member
+
+    g = grants(user)
+    qs = Member.objects.all()
+    if branch is not None:
+        qs = qs.filter(branch=branch)
+    if perm in g.national:
+        return qs
+    full_regions = [r for r, p in g.by_region.items() if perm in p]
+    full_branches = [
+        b
+        for b, p in g.by_branch.items()
+        if perm in p and _full_branch_perm(g, perm, b, g.branch_region.get(b, 0))
+    ]
+    cond = Q(branch__region_id__in=full_regions) | Q(branch_id__in=full_branches)
+    for branch_id, (workplaces, departments) in g.rep_reach.items():
+        if perm not in g.by_branch.get(branch_id, set()) or branch_id in full_branches:
+            continue
+        covered = Employment.objects.filter(
+            Q(workplace_id__in=workplaces) | Q(department_id__in=departments),
+            member__branch_id=branch_id,
+        ).values("member_id")
+        cond |= Q(branch_id=branch_id, pk__in=covered)
+    return qs.filter(cond)
+
+
+def get_member(user: User | AnonymousUser, pk: Any, perm: Perm) -> Member:
+    """Return member PK if the user may reach them with PERM, else raise 404."""
+    try:
+        pk_int = int(pk)
+    except (TypeError, ValueError):
+        raise Http404("No such member.") from None
+    member = members_for(user, perm).filter(pk=pk_int).select_related("branch").first()
+    if member is None:
+        raise Http404("No such member.")
+    return member
+
+
+def can_see_salary(user: User | AnonymousUser, branch: Branch) -> bool:
+    return has_branch_perm(user, Perm.VIEW_SALARY, branch)
+
+
+def audit_events_for(user: User | AnonymousUser) -> QuerySet[AuditEvent]:
+    """Audit events within the user's scope: national sees all, others their regions and branches."""
+    g = grants(user)
+    if Perm.VIEW_AUDIT in g.national:
+        return AuditEvent.objects.all()
+    regions = [r for r, p in g.by_region.items() if Perm.VIEW_AUDIT in p]
+    branches = [b for b, p in g.by_branch.items() if Perm.VIEW_AUDIT in p]
+    if not regions and not branches:
+        return AuditEvent.objects.none()
+    return AuditEvent.objects.filter(
+        Q(branch_id__in=branches)
+        | Q(branch__region_id__in=regions)
+        | Q(branch__isnull=True, region_id__in=regions)
+    )
+
+
+def role_kinds(user: User | AnonymousUser) -> set[str]:
+    return grants(user).kinds
+
+
+def require(allowed: bool, message: str = "Not found.") -> None:
+    """Raise 404 unless ALLOWED; used after an object is fetched within scope."""
+    if not allowed:
+        raise Http404(message)
+
+
+def visible_branch_ids(user: User | AnonymousUser, perm: Perm) -> Iterable[int]:
+    return branches_with(user, perm).values_list("pk", flat=True)

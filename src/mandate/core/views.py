@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from mandate.core import policy
+from mandate.core.models import AuditEvent, Branch
+from mandate.core.policy import Perm
+
+
+def querystring_without_page(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    encoded = params.urlencode()
+    return f"{encoded}&" if encoded else ""
+
+
+def _branches_with_counts(request: HttpRequest) -> QuerySet[Branch]:
+    return (
+        policy.branches_with(request.user, Perm.VIEW_BRANCH)
+        .select_related("region")
+        .annotate(member_count=Count("members", filter=Q(members__status="active")))
+        .order_by("name")
+    )
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    branches = _branches_with_counts(request)
+    total = branches.count()
+    shown = list(branches[:24])
+    member = getattr(request.user, "member", None)
+    return render(
+        request,
+        "core/home.html",
+        {
+            "branches": shown,
+            "branches_total": total,
+            "branches_more": total > len(shown),
+            "member": member,
+        },
+    )
+
+
+@login_required
+def branches(request: HttpRequest) -> HttpResponse:
+    qs = _branches_with_counts(request)
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(name__icontains=q)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "core/branches.html",
+        {"page": page, "q": q, "querystring_base": querystring_without_page(request)},
+    )
+
+
+@login_required
+def audit(request: HttpRequest) -> HttpResponse:
+    if not policy.can_anywhere(request.user, Perm.VIEW_AUDIT):
+        raise Http404("No audit log here.")
+    events = policy.audit_events_for(request.user)
+    action = request.GET.get("action", "")
+    branch_slug = request.GET.get("branch", "")
+    if action:
+        events = events.filter(action=action)
+    if branch_slug:
+        events = events.filter(branch__slug=branch_slug)
+    events = events.select_related("actor", "branch")
+    page: Page[AuditEvent] = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "core/audit.html",
+        {
+            "page": page,
+            "action": action,
+            "branch_slug": branch_slug,
+            "actions": policy.audit_events_for(request.user)
+            .order_by()
+            .values_list("action", flat=True)
+            .distinct(),
+            "branches": policy.branches_with(request.user, Perm.VIEW_AUDIT).only("name", "slug"),
+            "querystring_base": querystring_without_page(request),
+        },
+    )
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    Branch.objects.exists()
+    return HttpResponse("ok", content_type="text/plain")
