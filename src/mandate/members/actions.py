@@ -127,3 +127,27 @@ def segment_delete(*, segment: Segment, actor: User | None) -> None:
     """Remove a saved segment."""
     audit_record(actor=actor, action="segment.delete", obj=segment, branch=segment.branch)
     segment.delete()
+
+
+def members_export_record(
+    *,
+    branch: Branch,
+    actor: User | None,
+    rows: int,
+    filter_names: list[str],
+    segment: Segment | None = None,
+    salary: bool = False,
+) -> None:
+    """Record that ROWS members of BRANCH left the system in an export (names, never values)."""
+    audit_record(
+        actor=actor,
+        action="members.export",
+        obj=segment,
+        branch=branch,
+        detail={
+            "rows": rows,
+            "filters": sorted(filter_names),
+            "segment": segment.pk if segment is not None else None,
+            "salary": salary,
+        },
+    )
