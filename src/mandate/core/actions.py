@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 
 from django.db import transaction
@@ -128,3 +129,42 @@ def user_create(*, username: str, password: str, email: str = "") -> User:
     if User.objects.filter(username=username).exists():
         raise DomainError(f"The username {username!r} is taken.")
     return User.objects.create_user(username=username, password=password, email=email)
+
+
+# Roles a branch's own officers may hand out; regional and national roles come from national
+# officers.
+BRANCH_GRANTABLE = (
+    RoleKind.BRANCH_OFFICER,
+    RoleKind.REP,
+    RoleKind.CALLER,
+    RoleKind.FUND_PANEL,
+    RoleKind.MEMBER,
+)
+
+
+@transaction.atomic
+def role_revoke(*, role: Role, actor: User | None) -> None:
+    """Take a role away."""
+    if actor is not None and role.user_id == actor.pk and role.kind == RoleKind.BRANCH_OFFICER:
+        others = Role.objects.filter(branch=role.branch, kind=RoleKind.BRANCH_OFFICER).exclude(
+            pk=role.pk
+        )
+        if not others.exists():
+            raise DomainError(
+                "You are the branch's only officer: give the role to someone else first."
+            )
+    audit_record(
+        actor=actor,
+        action="role.revoke",
+        obj=role,
+        branch=role.branch,
+        region=role.region,
+        detail={"kind": role.kind, "user_id": role.user_id},
+    )
+    role.delete()
+
+
+def password_generate() -> str:
+    """A one-time password an officer passes on; the person changes it after logging in."""
+    words = secrets.token_urlsafe(12)
+    return f"{words[:4]}-{words[4:8]}-{words[8:12]}-{words[12:]}"

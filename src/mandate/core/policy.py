@@ -39,6 +39,7 @@ class Perm(StrEnum):
     OVERRIDE_RULES = "override_rules"
     VIEW_FUNDS = "view_funds"
     MANAGE_STRUCTURE = "manage_structure"
+    MANAGE_ROLES = "manage_roles"
 
 
 _OFFICER = frozenset(
@@ -50,6 +51,7 @@ _OFFICER = frozenset(
         Perm.EXPORT_MEMBERS,
         Perm.MANAGE_SEGMENTS,
         Perm.VIEW_AUDIT,
+        Perm.MANAGE_ROLES,
         Perm.MANAGE_DISPUTES,
         Perm.VIEW_DISPUTES,
         Perm.MANAGE_BALLOTS,

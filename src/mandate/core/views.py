@@ -41,6 +41,11 @@ def home(request: HttpRequest) -> HttpResponse:
             "branches_total": total,
             "branches_more": total > len(shown),
             "member": member,
+            "manage_roles_ids": set(
+                policy.branches_with(request.user, Perm.MANAGE_ROLES)
+                .filter(pk__in=[b.pk for b in shown])
+                .values_list("pk", flat=True)
+            ),
         },
     )
 
