@@ -22,9 +22,11 @@ def test_demo_builds_a_realistic_union_and_prints_logins() -> None:
         assert Employment.objects.filter(contract_type=contract).exists()
     # Every member's phone is in Ofcom's drama range, every personal email at example.org.
     assert not Member.objects.exclude(mobile="").exclude(mobile__startswith="+447700900").exists()
-    assert not Member.objects.exclude(personal_email="").exclude(
-        personal_email__endswith="@example.org"
-    ).exists()
+    assert (
+        not Member.objects.exclude(personal_email="")
+        .exclude(personal_email__endswith="@example.org")
+        .exists()
+    )
     for username, _ in DEMO_LOGINS:
         assert username in text
         assert Client().login(username=username, password=DEMO_PASSWORD)
