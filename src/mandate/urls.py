@@ -1,8 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from mandate.members import views_self
+
 urlpatterns = [
     path("", include("mandate.core.urls")),
     path("branches/<slug:branch>/members/", include("mandate.members.urls")),
+    path("me/", views_self.my_details, name="my_details"),
     path("admin/", admin.site.urls),
 ]
