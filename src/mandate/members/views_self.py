@@ -73,8 +73,13 @@ class MyDetailsForm(forms.ModelForm[Member]):
 
 @login_required
 def my_details(request: HttpRequest) -> HttpResponse:
-    member = Member.objects.filter(user_id=request.user.pk).select_related("branch").first()
-    if member is None:
+    user = request.user
+    member = (
+        Member.objects.filter(user=user).select_related("branch").first()
+        if isinstance(user, User)
+        else None
+    )
+    if member is None or not isinstance(user, User):
         raise Http404("Your login is not linked to a membership record.")
     original = {name: getattr(member, name) for name in SELF_FIELDS}
     form = MyDetailsForm(request.POST or None, instance=member)
@@ -84,10 +89,7 @@ def my_details(request: HttpRequest) -> HttpResponse:
         # stored values, so restore them first.
         for name, value in original.items():
             setattr(member, name, value)
-        assert isinstance(request.user, User)  # noqa: S101 - login_required guarantees it
-        changed = member_update(
-            member=member, changes=changes, actor=request.user, source="self-service"
-        )
+        changed = member_update(member=member, changes=changes, actor=user, source="self-service")
         messages.success(request, "Saved." if changed else "Nothing had changed.")
         return redirect("my_details")
     return render(request, "members/me.html", {"member": member, "form": form})
