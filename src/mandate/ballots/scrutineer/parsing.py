@@ -7,6 +7,7 @@ is compared with the rows above it, never imported as a constituency.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -80,8 +81,16 @@ class _OpenBlock:
     total: Row | None = None
 
 
+_NUMERIC_TEXT = re.compile(r"[+-]?(\d[\d,]*(\.\d*)?|\.\d+)\s*%?")
+
+
 def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """A number, or text that reads as one (every cell of a CSV file is text)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return True
+    return isinstance(value, str) and bool(_NUMERIC_TEXT.fullmatch(value.strip()))
 
 
 def _texts(row: Row) -> list[tuple[int, str]]:
@@ -525,6 +534,21 @@ class _BlockChecker:
                     f"{r.name!r}: the report says {turnout.value}% turnout, but {r.votes_cast} of "
                     f"{r.entitled} is {_fmt(actual)}%; the counts are used.",
                 )
+        if (
+            turnout is not None
+            and r.entitled
+            and self.block.jurisdiction is Jurisdiction.GB
+            and (turnout.value >= 50) != (2 * r.votes_cast >= r.entitled)
+        ):
+            # USS 2021, Manchester: 1,046 of 2,094 is 49.95%, which rounds to 50.0%.
+            self.problem(
+                Severity.WARNING,
+                row.number,
+                self.cols[c.PERCENT_TURNOUT],
+                f"{r.name!r}: the report's {turnout.value}% turnout is on the other side of "
+                f"the 50% threshold from the counts ({r.votes_cast} of {r.entitled}); the "
+                "counts decide.",
+            )
         if yes_share is None:
             return
         if not _yes_share_fits(r, yes_share):
