@@ -1,0 +1,1 @@
+"""One rulebook per jurisdiction: Great Britain, Northern Ireland, Ireland, a union's constitution."""
