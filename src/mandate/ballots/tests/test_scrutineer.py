@@ -170,9 +170,7 @@ def test_pensions_report_gives_37_of_68_strike_mandates(pensions: ParsedReport) 
 
 def test_pensions_university_of_manchester_has_no_mandate(pensions: ParsedReport) -> None:
     manchester = next(
-        r
-        for r in pensions.results_for(Question.STRIKE)
-        if r.name == "The University of Manchester"
+        r for r in pensions.results_for(Question.STRIKE) if r.name == "The University of Manchester"
     )
     assert (manchester.entitled, manchester.votes_cast) == (2094, 1046)
     assert manchester.percent_turnout_as_given == Decimal("49.95")
