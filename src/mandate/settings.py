@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "template_partials",
     "mandate.core",
     "mandate.members",
+    "mandate.disputes",
     "mandate.ballots",
 ]
 
