@@ -142,7 +142,15 @@ class _Candidate(Generic[K]):
     key: K
     keys: frozenset[str]
     acronyms: frozenset[str]
-    is_alias: bool
+    # The keys without spaces, to compare with a report name's initials.
+    compact_keys: frozenset[str]
+
+
+def _candidate(name: str, key: K) -> _Candidate[K]:
+    keys = frozenset(_keys(name))
+    return _Candidate(
+        name, key, keys, frozenset(acronyms(name)), frozenset(k.replace(" ", "") for k in keys)
+    )
 
 
 def match_names(
@@ -159,13 +167,7 @@ def match_names(
     result: MatchResult[K] = MatchResult()
     by_alias = {light_key(name): key for name, key in aliases.items()}
     by_exact = {light_key(name): key for name, key in known.items()}
-    candidates = [
-        _Candidate(name, key, frozenset(_keys(name)), frozenset(acronyms(name)), False)
-        for name, key in known.items()
-    ] + [
-        _Candidate(name, key, frozenset(_keys(name)), frozenset(acronyms(name)), True)
-        for name, key in aliases.items()
-    ]
+    candidates = [_candidate(name, key) for name, key in [*known.items(), *aliases.items()]]
     by_normalised: dict[str, set[K]] = {}
     for candidate in candidates:
         for k in candidate.keys:
@@ -206,7 +208,12 @@ def _suggest(
     keys = _keys(name) or {light_key(name)}
     own_acronyms = acronyms(name)
     as_acronym = _looks_like_acronym(name)
-    matcher = SequenceMatcher(autojunk=False)
+    # set_seq2 indexes its string, so each form of the report name is indexed once, not per pair.
+    matchers = []
+    for mine in keys:
+        matcher = SequenceMatcher(autojunk=False)
+        matcher.set_seq2(mine)
+        matchers.append((mine, matcher))
     best: dict[K, tuple[float, str, str]] = {}
     for candidate in candidates:
         score, reason = 0.0, ""
@@ -214,16 +221,15 @@ def _suggest(
             score, reason = 0.99, "same name once normalised"
         elif as_acronym and as_acronym in candidate.acronyms:
             score, reason = ACRONYM_SCORE, f"{name.strip()} may be the initials of {candidate.name}"
-        elif own_acronyms & {k.replace(" ", "") for k in candidate.keys}:
+        elif own_acronyms and own_acronyms & candidate.compact_keys:
             score, reason = ACRONYM_SCORE, f"{candidate.name} may be the initials of {name.strip()}"
         else:
-            for mine in keys:
-                matcher.set_seq2(mine)
+            for mine, matcher in matchers:
                 for theirs in candidate.keys:
                     similarity = _word_overlap(mine, theirs)
                     matcher.set_seq1(theirs)
                     # Both quick ratios bound ratio() from above, so most pairs stop cheaply.
-                    floor = max(similarity, score)
+                    floor = max(similarity, score, MIN_SCORE)
                     if matcher.real_quick_ratio() > floor and matcher.quick_ratio() > floor:
                         similarity = max(similarity, matcher.ratio())
                     if similarity > score:
