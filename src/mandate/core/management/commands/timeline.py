@@ -160,8 +160,8 @@ def render_text(timetable: Timetable) -> str:
         )
         if mandate.earliest_first_action is not None:
             lines.append(
-                f"Earliest first day of action, with a notice received the day the ballot "
-                f"closes: {long_date(mandate.earliest_first_action)}"
+                "Earliest first day of action (notice received once the result is out): "
+                f"{long_date(mandate.earliest_first_action)}"
             )
     if timetable.checks:
         lines.append("")
