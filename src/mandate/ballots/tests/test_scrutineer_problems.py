@@ -406,3 +406,19 @@ def test_tab_separated_export_is_read() -> None:
 def test_problem_text_names_where() -> None:
     report = strike_csv(["Aston", 330, -1, 0, 0, 0])
     assert str(report.problems[0]).startswith("error: sheet 'report', row 3, column C: ")
+
+
+def test_second_column_with_the_same_meaning_is_a_warning() -> None:
+    header = ["Branch", "Mailedout", "Turnout", "Yes", "Voted Yes"]
+    report = strike_csv(["Aston", 330, 195, 111, 999], header=header)
+    assert where(report) == [(Severity.WARNING, 2, "E")]
+    assert "only the first (column D) is read" in report.warnings[0].message
+    assert report.results[0].yes == 111
+
+
+def test_figures_before_any_header_are_reported_and_titles_kept() -> None:
+    rows = [["Final Report - 04/11/2021"], ["Summary", 12, 34], ["Strike"], HEADER]
+    rows.append(["Aston", 330, 195, 59.1, 111, 56.9])
+    report = parse_report(csv_bytes(rows), "r.csv")
+    assert where(report) == [(Severity.WARNING, 2, None)]
+    assert report.blocks[0].titles == ("Final Report - 04/11/2021", "Strike")
