@@ -146,26 +146,26 @@ class _SheetReader:
             return False
         found: dict[str, int] = {}
         headers: dict[int, str] = {}
-        duplicates: list[tuple[int, str]] = []
+        duplicates: list[tuple[int, str, str]] = []
         for col, text in _texts(row):
             name = c.header_field(text)
             if name is None:
                 continue
             headers[col] = text
             if name in found:
-                duplicates.append((col, text))
+                duplicates.append((col, text, name))
             else:
                 found[name] = col
         if sum(1 for name in found if name != c.NAME) < 2:
             return False
         self._close()
-        for col, text in duplicates:
+        for col, text, name in duplicates:
             self.problem(
                 Severity.WARNING,
                 row.number,
                 col,
                 f"A second column named {text!r}; only the first (column "
-                f"{column_letter(found[c.header_field(text) or ''])}) is read.",
+                f"{column_letter(found[name])}) is read.",
             )
         first_field = min(col for name, col in found.items() if name != c.NAME)
         labels = [(col, text) for col, text in _texts(row) if col not in headers]
@@ -191,7 +191,7 @@ class _SheetReader:
         self.titles = []
         return True
 
-    def _name_cell(self, block: _OpenBlock, row: Row) -> tuple[int | None, str]:
+    def name_cell(self, block: _OpenBlock, row: Row) -> tuple[int | None, str]:
         if block.name_col is None:
             field_cols = set(block.columns.values())
             for col, text in _texts(row):
@@ -206,7 +206,7 @@ class _SheetReader:
     def _row_in_block(self, block: _OpenBlock, row: Row) -> None:
         field_cols = set(block.columns.values())
         has_figures = any(row.value(col) is not None for col in field_cols)
-        _, name = self._name_cell(block, row)
+        _, name = self.name_cell(block, row)
         if name and c.is_total_label(name):
             block.total = row
             self._close()
@@ -424,7 +424,7 @@ class _BlockChecker:
 
     def _result(self, row: Row, question: Question) -> ConstituencyResult | None:
         block = self.block
-        name_col, name = self.reader._name_cell(block, row)
+        name_col, name = self.reader.name_cell(block, row)
         if not name:
             self.problem(
                 Severity.ERROR,
