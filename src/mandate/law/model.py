@@ -353,6 +353,13 @@ class Rulebook:
             if not targets:
                 raise LawError(f"Override names {key!r}, which is not a rule of {self.name}.")
             touched = False
+            if "applies" in override.params:
+                # Whether a provision exists in a regime is the statute's to say; a rulebook that
+                # switched one on would lack its numbers. Model a what-if by selecting a regime.
+                raise LawError(
+                    f"Override of {key}: 'applies' records whether the provision exists in a "
+                    "regime and cannot be overridden; change its numbers instead."
+                )
             for name in override.params:
                 if not any(name in rules[i].params for i in targets):
                     raise LawError(f"Override of {key}: rule has no parameter {name!r}.")

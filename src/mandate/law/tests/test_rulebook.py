@@ -167,6 +167,7 @@ def test_override_objects_carry_their_own_reason_and_accept_form_text() -> None:
         ({"T-majority@B": {"basis": "hearsay"}}, "r", "expected one of"),
         ({"A-notice@Z": {"days": 1}}, "r", "not a rule"),
         ({"A-notice@C": {}}, "r", "changes no parameter"),
+        ({"T-ips@C": {"applies": True}}, "r", "cannot be overridden"),
     ],
 )
 def test_bad_overrides_are_refused_with_a_clear_message(
