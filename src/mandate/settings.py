@@ -77,6 +77,9 @@ INSTALLED_APPS = [
     "mandate.members",
     "mandate.disputes",
     "mandate.ballots",
+    "django_tasks",
+    "django_tasks_db",
+    "mandate.messaging",
 ]
 
 MIDDLEWARE = [
@@ -196,3 +199,32 @@ LOGGING: dict[str, Any] = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Background tasks (django-tasks, the backport of Django 6's tasks API). Workers read the queue
+# from the database (`mandate worker`); tests run tasks immediately, in the calling process.
+TASKS: dict[str, Any] = {
+    "default": {
+        "BACKEND": env(
+            "MANDATE_TASKS_BACKEND",
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if TESTING
+            else "django_tasks_db.DatabaseBackend",
+        ),
+    }
+}
+
+# Messaging: channel backends are "console" (masked address, for the demo), "file" (JSON lines
+# under var/), "smtp" (email through Django's mail settings above) and "http" (SMS provider).
+MANDATE_EMAIL_CHANNEL = env("MANDATE_EMAIL_CHANNEL", "console") or "console"
+MANDATE_MESSAGING_FILE = Path(
+    env("MANDATE_MESSAGING_FILE", str(VAR_DIR / "outbox" / "messages.jsonl")) or ""
+)
+MANDATE_SMS_WEBHOOK_SECRET = env("MANDATE_SMS_WEBHOOK_SECRET", "")
+MANDATE_SMS_TIMEOUT = float(env("MANDATE_SMS_TIMEOUT", "10") or 10)
+MANDATE_SITE_URL = (env("MANDATE_SITE_URL", "http://localhost:8000") or "").rstrip("/")
+# Texts go out only between these local times (Spoke's and ThruText's practice); email any time.
+MANDATE_TEXTING_HOURS = tuple(env_list("MANDATE_TEXTING_HOURS", "09:00,20:00"))
+MANDATE_TEXTING_TIME_ZONE = env("MANDATE_TEXTING_TIME_ZONE", "Europe/London") or "Europe/London"
+# A worker that holds messages longer than this is presumed dead; its messages go back to the queue.
+MANDATE_MESSAGING_LEASE_SECONDS = int(env("MANDATE_MESSAGING_LEASE_SECONDS", "300") or 300)
+MANDATE_MESSAGING_MAX_ATTEMPTS = int(env("MANDATE_MESSAGING_MAX_ATTEMPTS", "5") or 5)

@@ -40,6 +40,7 @@ class Perm(StrEnum):
     VIEW_FUNDS = "view_funds"
     MANAGE_STRUCTURE = "manage_structure"
     MANAGE_ROLES = "manage_roles"
+    SEND_MESSAGES = "send_messages"
 
 
 _OFFICER = frozenset(
@@ -56,6 +57,7 @@ _OFFICER = frozenset(
         Perm.VIEW_DISPUTES,
         Perm.MANAGE_BALLOTS,
         Perm.VIEW_BALLOTS,
+        Perm.SEND_MESSAGES,
     }
 )
 
