@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from mandate.ballots import views as ballot_views
 from mandate.members import views_self
 
 urlpatterns = [
@@ -8,5 +9,11 @@ urlpatterns = [
     path("branches/<slug:branch>/members/", include("mandate.members.urls")),
     path("me/", views_self.my_details, name="my_details"),
     path("", include("mandate.messaging.urls")),
+    path("ballots/", include("mandate.ballots.urls")),
+    path("rulebook/", ballot_views.rulebook, name="rulebook"),
+    path("rulebook/<str:jurisdiction>/", ballot_views.rulebook, name="rulebook_jurisdiction"),
+    path(
+        "rulebook/<str:jurisdiction>/override/", ballot_views.rule_override, name="rule_override"
+    ),
     path("admin/", admin.site.urls),
 ]

@@ -16,5 +16,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     return {
         "nav_members": policy.can_anywhere(user, Perm.VIEW_MEMBERS),
         "nav_audit": policy.can_anywhere(user, Perm.VIEW_AUDIT),
+        "nav_ballots": policy.can_anywhere(user, Perm.VIEW_BALLOTS),
         "nav_national": policy.has_national(user, Perm.VIEW_BRANCH),
     }

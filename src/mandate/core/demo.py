@@ -41,6 +41,7 @@ DEMO_LOGINS = [
 DEMO_STEPS: list[str] = [
     "mandate.core.demo.build_structure",
     "mandate.members.demo.build_members",
+    "mandate.disputes.demo.build_disputes",
     "mandate.core.demo.build_logins",
 ]
 

@@ -19,6 +19,7 @@ from mandate.core.models import AuditEvent, Branch, Role, RoleKind, User
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
+    from mandate.ballots.models import Ballot
     from mandate.members.models import Member
 
 
@@ -269,3 +270,60 @@ def require(allowed: bool, message: str = "Not found.") -> None:
 
 def visible_branch_ids(user: User | AnonymousUser, perm: Perm) -> Iterable[int]:
     return branches_with(user, perm).values_list("pk", flat=True)
+
+
+# Ballots ------------------------------------------------------------------------------------
+# A ballot belongs to its dispute: a national dispute's ballots are read by anyone holding
+# VIEW_BALLOTS somewhere (results are published) and managed nationally; a local dispute's by its
+# branch, like the register. Results imports need IMPORT_RESULTS over the dispute.
+
+
+def can_on_ballot(user: User | AnonymousUser, perm: Perm, ballot: Ballot) -> bool:
+    """True if the user holds PERM over BALLOT (through its dispute)."""
+    branch = ballot.dispute.branch
+    if branch is None:
+        return perm in grants(user).national or (
+            perm == Perm.VIEW_BALLOTS and can_anywhere(user, perm)
+        )
+    return has_branch_perm(user, perm, branch)
+
+
+def ballots_for(user: User | AnonymousUser, perm: Perm) -> QuerySet[Ballot]:
+    """The ballots the user may reach with PERM."""
+    from mandate.ballots.models import Ballot
+
+    if perm in grants(user).national:
+        return Ballot.objects.all()
+    cond = Q(dispute__branch__in=branches_with(user, perm))
+    if perm == Perm.VIEW_BALLOTS and can_anywhere(user, perm):
+        cond |= Q(dispute__branch__isnull=True)
+    return Ballot.objects.filter(cond)
+
+
+def get_ballot(user: User | AnonymousUser, pk: Any, perm: Perm) -> Ballot:
+    """Return ballot PK if the user may see it and holds PERM over it.
+
+    Out of sight: 404. In sight but without PERM (a rep asking to change it): 403.
+    """
+    from mandate.ballots.models import Ballot
+    from mandate.core.errors import PermissionDenied
+
+    try:
+        pk_int = int(pk)
+    except (TypeError, ValueError):
+        raise Http404("No such ballot.") from None
+    ballot = (
+        Ballot.objects.select_related("dispute", "dispute__branch", "dispute__branch__region")
+        .filter(pk=pk_int)
+        .first()
+    )
+    if ballot is None or not can_on_ballot(user, Perm.VIEW_BALLOTS, ballot):
+        raise Http404("No such ballot.")
+    if perm != Perm.VIEW_BALLOTS and not can_on_ballot(user, perm, ballot):
+        raise PermissionDenied("Your role can read this ballot but not change it.")
+    return ballot
+
+
+def can_override_rules(user: User | AnonymousUser) -> bool:
+    """Only national officers may override a rule of the rulebook."""
+    return has_national(user, Perm.OVERRIDE_RULES)
