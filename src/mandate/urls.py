@@ -15,5 +15,6 @@ urlpatterns = [
     path(
         "rulebook/<str:jurisdiction>/override/", ballot_views.rule_override, name="rule_override"
     ),
+    path("disputes/", include("mandate.disputes.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -16,6 +16,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     return {
         "nav_members": policy.can_anywhere(user, Perm.VIEW_MEMBERS),
         "nav_audit": policy.can_anywhere(user, Perm.VIEW_AUDIT),
+        "nav_disputes": policy.can_anywhere(user, Perm.VIEW_DISPUTES),
         "nav_ballots": policy.can_anywhere(user, Perm.VIEW_BALLOTS),
         "nav_national": policy.has_national(user, Perm.VIEW_BRANCH),
     }

@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from mandate.core.models import AuditEvent, Branch, Role, RoleKind, User
+from mandate.core.models import AuditEvent, Branch, Employer, Role, RoleKind, User
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
     from mandate.ballots.models import Ballot
+    from mandate.disputes.models import Dispute
     from mandate.members.models import Member
 
 
@@ -327,3 +328,51 @@ def get_ballot(user: User | AnonymousUser, pk: Any, perm: Perm) -> Ballot:
 def can_override_rules(user: User | AnonymousUser) -> bool:
     """Only national officers may override a rule of the rulebook."""
     return has_national(user, Perm.OVERRIDE_RULES)
+
+
+# Disputes -----------------------------------------------------------------------------------
+# A national dispute (no branch) is seen by anyone holding the perm anywhere and managed only by
+# those holding it nationally; a local dispute belongs to its branch like the register does.
+
+
+def disputes_for(user: User | AnonymousUser, perm: Perm) -> QuerySet[Dispute]:
+    """The disputes the user may reach with PERM (VIEW_DISPUTES or MANAGE_DISPUTES)."""
+    from mandate.disputes.models import Dispute, DisputeScope
+
+    if perm in grants(user).national:
+        return Dispute.objects.all()
+    national_ok = perm == Perm.VIEW_DISPUTES and can_anywhere(user, perm)
+    cond = Q(scope=DisputeScope.LOCAL, branch__in=branches_with(user, perm))
+    if national_ok:
+        cond |= Q(scope=DisputeScope.NATIONAL)
+    return Dispute.objects.filter(cond)
+
+
+def get_dispute(user: User | AnonymousUser, slug: str, perm: Perm) -> Dispute:
+    """Return the dispute SLUG if the user may reach it with PERM, else raise 404."""
+    dispute = (
+        disputes_for(user, perm)
+        .select_related("branch", "branch__region")
+        .filter(slug=slug)
+        .first()
+    )
+    if dispute is None:
+        raise Http404("No such dispute.")
+    return dispute
+
+
+def can_on_dispute(user: User | AnonymousUser, perm: Perm, dispute: Dispute) -> bool:
+    """True if the user holds PERM over DISPUTE (already fetched within their view)."""
+    branch = dispute.branch
+    if branch is None:
+        return perm in grants(user).national or (
+            perm == Perm.VIEW_DISPUTES and can_anywhere(user, perm)
+        )
+    return has_branch_perm(user, perm, branch)
+
+
+def employers_with(user: User | AnonymousUser, perm: Perm) -> QuerySet[Employer]:
+    """Employers covered by a branch in which the user holds PERM (all of them nationally)."""
+    if perm in grants(user).national:
+        return Employer.objects.all()
+    return Employer.objects.filter(branches__in=branches_with(user, perm)).distinct()
