@@ -488,14 +488,13 @@ def opening_problems(ballot: Ballot, *, today: dt.date, total_entitled: int) -> 
     )
     for step in steps:
         if step.rule_id == "B-scrutineer":
-            if total_entitled <= limit:
-                continue
-            if not ballot.scrutineer:
+            # Settled by the ballot itself: a named scrutineer, or a small enough electorate.
+            if total_entitled > limit and not ballot.scrutineer:
                 problems.append(
                     f"B-scrutineer is missing: {total_entitled:,} are entitled to vote, more than "
                     f"{limit}, so an independent scrutineer must be named ({step.citation})."
                 )
-                continue
+            continue
         problem = step.problem(today)
         if problem:
             problems.append(problem)

@@ -42,6 +42,7 @@ DEMO_STEPS: list[str] = [
     "mandate.core.demo.build_structure",
     "mandate.members.demo.build_members",
     "mandate.disputes.demo.build_disputes",
+    "mandate.ballots.demo.build_ballots",
     "mandate.core.demo.build_logins",
 ]
 
