@@ -13,6 +13,7 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.utils import timezone
 from openpyxl import Workbook
 
 from mandate.ballots import actions
@@ -92,7 +93,7 @@ def _tick_all(ballot: Ballot, today: dt.date) -> None:
 
 
 def build_ballots(ctx: DemoContext) -> None:
-    today = dt.date.today()
+    today = timezone.localdate()
     national = _dispute(NATIONAL_DISPUTE)
     if national is not None:
         ballot = _national_ballot(ctx, national, today)
