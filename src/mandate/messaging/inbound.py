@@ -98,7 +98,12 @@ def parse(body: bytes) -> list[Receipt | Reply]:
         data = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise BadPayload("The body is not JSON.") from None
-    events = data.get("events") if isinstance(data, dict) and "events" in data else [data]
+    if isinstance(data, list):
+        events = data
+    elif isinstance(data, dict) and "events" in data:
+        events = data["events"]
+    else:
+        events = [data]
     if not isinstance(events, list) or not events:
         raise BadPayload("'events' must be a non-empty list.")
     if len(events) > MAX_EVENTS:

@@ -58,7 +58,9 @@ def parse_template(text: str) -> MergeTemplate:
     try:
         parsed = list(string.Formatter().parse(text))
     except ValueError as exc:
-        detail = "a '}' has no opening '{'" if "'}'" in str(exc) else "a '{' has no closing '}'"
+        detail = (
+            "a '}' has no opening '{'" if "Single '}'" in str(exc) else "a '{' has no closing '}'"
+        )
         raise TemplateError(
             [f"The message has a stray brace: {detail}. Write {{{{ or }}}} for a brace itself."]
         ) from None
