@@ -26,6 +26,7 @@ K = TypeVar("K", bound=Hashable)
 
 # Suggestions below this score are noise rather than help.
 MIN_SCORE = 0.6
+_GENERIC_WORDS = frozenset({"university", "of", "the"})
 MAX_SUGGESTIONS = 5
 ACRONYM_SCORE = 0.95
 
@@ -212,7 +213,9 @@ def _suggest(
     matchers = []
     for mine in keys:
         matcher = SequenceMatcher(autojunk=False)
-        matcher.set_seq2(mine)
+        # Compare the distinctive words only: "Bolton University" and "University of
+        # Liverpool" share "university", which says nothing about which institution it is.
+        matcher.set_seq2(_distinctive(mine))
         matchers.append((mine, matcher))
     best: dict[K, tuple[float, str, str]] = {}
     for candidate in candidates:
@@ -227,7 +230,7 @@ def _suggest(
             for mine, matcher in matchers:
                 for theirs in candidate.keys:
                     similarity = _word_overlap(mine, theirs)
-                    matcher.set_seq1(theirs)
+                    matcher.set_seq1(_distinctive(theirs))
                     # Both quick ratios bound ratio() from above, so most pairs stop cheaply.
                     floor = max(similarity, score, MIN_SCORE)
                     if matcher.real_quick_ratio() > floor and matcher.quick_ratio() > floor:
@@ -243,6 +246,12 @@ def _suggest(
         Suggestion(name=shown, key=key, score=round(score, 3), reason=reason)
         for key, (score, reason, shown) in ranked[:MAX_SUGGESTIONS]
     ]
+
+
+def _distinctive(key: str) -> str:
+    """KEY without the words most institution names share; KEY itself if nothing is left."""
+    words = [w for w in key.split() if w not in _GENERIC_WORDS]
+    return " ".join(words) or key
 
 
 def _word_overlap(a: str, b: str) -> float:

@@ -140,8 +140,8 @@ class ParsedReport:
         return [
             r
             for r in self.results
-            if r.question is question
-            and (jurisdiction is None or r.jurisdiction_hint is jurisdiction)
+            if r.question == question
+            and (jurisdiction is None or r.jurisdiction_hint == jurisdiction)
         ]
 
     def names(self) -> list[str]:
