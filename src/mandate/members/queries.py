@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
 from typing import Any, Final
@@ -80,7 +80,8 @@ class MemberFilters:
 
     def to_dict(self) -> dict[str, Any]:
         """The filters that are set, as JSON-ready values (how segments store them)."""
-        return {k: v for k, v in asdict(self).items() if v not in (None, "")}
+        values = ((f.name, getattr(self, f.name)) for f in fields(self))
+        return {k: v for k, v in values if v is not None and v != ""}
 
     def names(self) -> list[str]:
         """The names of the filters that are set (for audit events: no values, no personal data)."""
@@ -399,30 +400,79 @@ def segment_counts(segments: Iterable[Segment], members: QuerySet[Member]) -> di
     return counts
 
 
-def register_page_queryset(members: QuerySet[Member]) -> QuerySet[Member]:
-    """MEMBERS with just what the list page shows: current jobs come in one extra query."""
-    jobs = (
-        Employment.objects.filter(current_employment_q())
-        .select_related("workplace", "department")
-        .only(
-            "member_id",
-            "contract_type",
-            "workplace__name",
-            "department__name",
-            "start_date",
+@dataclass(frozen=True)
+class RegisterRow:
+    """One line of the member list: plain values, so a page of 50 builds no model objects."""
+
+    pk: int
+    membership_number: str
+    first_name: str
+    last_name: str
+    status: str
+    do_not_contact: bool
+    missing: bool
+    workplaces: tuple[str, ...]
+    departments: tuple[str, ...]
+    contracts: tuple[str, ...]
+
+    @property
+    def status_label(self) -> str:
+        return str(MemberStatus(self.status).label)
+
+
+_REGISTER_FIELDS: Final = (
+    "pk",
+    "membership_number",
+    "first_name",
+    "last_name",
+    "status",
+    "do_not_contact",
+    "missing_since",
+)
+
+
+def register_page_queryset(members: QuerySet[Member]) -> QuerySet[Member, dict[str, Any]]:
+    """MEMBERS as the values the list page shows (page them, then pass to register_rows)."""
+    values: QuerySet[Member, dict[str, Any]] = members.values(*_REGISTER_FIELDS)
+    return values
+
+
+def register_rows(page: Iterable[Mapping[str, Any]]) -> list[RegisterRow]:
+    """The list's rows for one PAGE of ``register_page_queryset``, with their current jobs
+    (workplace, department, contract) in one more query."""
+    members = list(page)
+    jobs: dict[int, list[tuple[str, str, str]]] = {}
+    if members:
+        contract_labels = dict(ContractType.choices)
+        found = (
+            Employment.objects.filter(
+                current_employment_q(), member_id__in=[m["pk"] for m in members]
+            )
+            .order_by("member_id", "-start_date", "pk")
+            .values_list("member_id", "workplace__name", "department__name", "contract_type")
         )
-    )
-    return members.only(
-        "pk",
-        "branch_id",
-        "membership_number",
-        "first_name",
-        "last_name",
-        "status",
-        "do_not_contact",
-        "missing_since",
-        "mobile",
-    ).prefetch_related(Prefetch("employments", queryset=jobs, to_attr="current_jobs"))
+        for member_id, workplace, department, contract in found:
+            jobs.setdefault(member_id, []).append(
+                (workplace or "—", department or "—", str(contract_labels.get(contract, contract)))
+            )
+    rows = []
+    for m in members:
+        mine = jobs.get(m["pk"], [])
+        rows.append(
+            RegisterRow(
+                pk=m["pk"],
+                membership_number=m["membership_number"],
+                first_name=m["first_name"],
+                last_name=m["last_name"],
+                status=m["status"],
+                do_not_contact=m["do_not_contact"],
+                missing=m["missing_since"] is not None,
+                workplaces=tuple(j[0] for j in mine),
+                departments=tuple(j[1] for j in mine),
+                contracts=tuple(j[2] for j in mine),
+            )
+        )
+    return rows
 
 
 # Export ---------------------------------------------------------------------------------------

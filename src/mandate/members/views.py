@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +43,7 @@ from mandate.members.queries import (
     filter_members,
     filters_from_querydict,
     register_page_queryset,
+    register_rows,
     segment_counts,
     segment_members,
 )
@@ -92,43 +92,6 @@ def _segment_chips(branch: Branch) -> list[dict[str, Any]]:
     return chips
 
 
-@dataclass
-class _RegisterRow:
-    """One line of the list, worked out in Python: the template only prints it."""
-
-    url: str
-    name: str
-    number: str
-    status: str
-    do_not_contact: bool
-    missing: bool
-    workplace: str
-    department: str
-    contract: str
-
-
-def _register_rows(members: Iterable[Member], list_url: str) -> list[_RegisterRow]:
-    rows = []
-    for m in members:
-        jobs: list[Employment] = getattr(m, "current_jobs", [])
-        rows.append(
-            _RegisterRow(
-                # Reversing a URL per row costs more than the rest of the row together.
-                url=f"{list_url}{m.pk}/",
-                name=f"{m.last_name}, {m.first_name}",
-                number=m.membership_number,
-                status=m.get_status_display(),
-                do_not_contact=m.do_not_contact,
-                missing=m.missing_since is not None,
-                workplace="; ".join(j.workplace.name if j.workplace else "—" for j in jobs) or "—",
-                department="; ".join(j.department.name if j.department else "—" for j in jobs)
-                or "—",
-                contract="; ".join(j.get_contract_type_display() for j in jobs) or "—",
-            )
-        )
-    return rows
-
-
 @login_required
 def member_list(request: HttpRequest, branch: str) -> HttpResponse:
     branch_obj = policy.get_branch(request.user, branch, Perm.VIEW_MEMBERS)
@@ -138,11 +101,12 @@ def member_list(request: HttpRequest, branch: str) -> HttpResponse:
     if not fv.errors:
         members = register_page_queryset(filter_members(reach, fv.filters))
         page = Paginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
-        rows = _register_rows(page.object_list, _list_url(branch_obj))
+        rows = register_rows(page.object_list)
     context = {
         "branch": branch_obj,
         "page": page,
         "rows": rows,
+        "list_url": _list_url(branch_obj),
         "filters": fv.filters,
         "filter_pairs": fv.filters.to_query(),
         "errors": fv.errors,
@@ -190,6 +154,12 @@ def _field_label(name: str) -> str:
     return str(getattr(model_field, "verbose_name", name)).capitalize()
 
 
+# Stored values of choice fields shown as their labels ("lapsed" as "Lapsed").
+_CHOICE_LABELS: dict[str, dict[Any, str]] = {
+    "status": {value: str(label) for value, label in MemberStatus.choices},
+}
+
+
 def _history(member: Member, show_salary: bool) -> tuple[list[_HistoryRow], int]:
     changes = member.changes.select_related("actor")
     rows = []
@@ -199,7 +169,8 @@ def _history(member: Member, show_salary: bool) -> tuple[list[_HistoryRow], int]
             if "salary" in name and not show_salary:
                 continue
             old, new = values if isinstance(values, list) and len(values) == 2 else ("", values)
-            shown.append((_field_label(name), old, new))
+            labels = _CHOICE_LABELS.get(name, {})
+            shown.append((_field_label(name), labels.get(old, old), labels.get(new, new)))
         rows.append(_HistoryRow(change=change, fields=shown))
     return rows, changes.count()
 
@@ -290,6 +261,7 @@ def segment_list(request: HttpRequest, branch: str) -> HttpResponse:
         {
             "branch": branch_obj,
             "rows": rows,
+            "list_url": _list_url(branch_obj),
             "can_export": policy.has_branch_perm(request.user, Perm.EXPORT_MEMBERS, branch_obj),
             "can_manage_segments": policy.has_branch_perm(
                 request.user, Perm.MANAGE_SEGMENTS, branch_obj

@@ -81,7 +81,7 @@ def test_history_shows_fields_old_and_new_who_and_source(client: Client, world: 
     )
     body = _login(client).get(_url(world, world.member)).content.decode()
     assert "Mobile: <del>+447700900001</del> → <ins>+447911123456</ins>" in body
-    assert "Status: <del>active</del> → <ins>lapsed</ins>" in body
+    assert "Status: <del>Active</del> → <ins>Lapsed</ins>" in body
     assert "· edit · by secretary" in body
     assert "· import · by the system" in body
     assert "43000" in body
