@@ -129,6 +129,7 @@ def segment_delete(*, segment: Segment, actor: User | None) -> None:
     segment.delete()
 
 
+@transaction.atomic
 def members_export_record(
     *,
     branch: Branch,

@@ -62,8 +62,8 @@ def _yes_no(value: bool | None) -> str:
     return "" if value is None else ("yes" if value else "no")
 
 
-def _query(filters: MemberFilters, **extra: str) -> str:
-    return urlencode([*filters.to_query(), *extra.items()])
+def _query(filters: MemberFilters) -> str:
+    return urlencode(filters.to_query())
 
 
 @dataclass
@@ -92,21 +92,9 @@ def _segment_chips(branch: Branch) -> list[dict[str, Any]]:
     return chips
 
 
-@login_required
-def member_list(request: HttpRequest, branch: str) -> HttpResponse:
-    branch_obj = policy.get_branch(request.user, branch, Perm.VIEW_MEMBERS)
-    reach = policy.members_for(request.user, Perm.VIEW_MEMBERS, branch_obj)
-    fv = _read_filters(request.GET, branch_obj, reach)
-    page, rows = None, []
-    if not fv.errors:
-        members = register_page_queryset(filter_members(reach, fv.filters))
-        page = Paginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
-        rows = register_rows(page.object_list)
-    context = {
-        "branch": branch_obj,
-        "page": page,
-        "rows": rows,
-        "list_url": _list_url(branch_obj),
+def _form_context(fv: _FilterView) -> dict[str, Any]:
+    """What the filter form needs: choices, current values and errors per field."""
+    return {
         "filters": fv.filters,
         "filter_pairs": fv.filters.to_query(),
         "errors": fv.errors,
@@ -124,15 +112,34 @@ def member_list(request: HttpRequest, branch: str) -> HttpResponse:
             }
             for key in ("do_not_contact", "has_mobile", "has_personal_email", "missing")
         ],
+        # Open the filter panel when something other than the search is in use.
         "filters_open": bool(fv.errors) or bool(set(fv.filters.to_dict()) - {"q"}),
         "labels": FILTER_LABELS,
         "querystring_base": f"{_query(fv.filters)}&" if not fv.filters.is_empty else "",
+    }
+
+
+@login_required
+def member_list(request: HttpRequest, branch: str) -> HttpResponse:
+    branch_obj = policy.get_branch(request.user, branch, Perm.VIEW_MEMBERS)
+    reach = policy.members_for(request.user, Perm.VIEW_MEMBERS, branch_obj)
+    fv = _read_filters(request.GET, branch_obj, reach)
+    page, rows = None, []
+    if not fv.errors:
+        members = register_page_queryset(filter_members(reach, fv.filters))
+        page = Paginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
+        rows = register_rows(page.object_list)
+    context = {
+        **_form_context(fv),
+        "branch": branch_obj,
+        "page": page,
+        "rows": rows,
+        "list_url": _list_url(branch_obj),
         "pager_target": "#results",
         "can_export": policy.has_branch_perm(request.user, Perm.EXPORT_MEMBERS, branch_obj),
         "can_manage_segments": policy.has_branch_perm(
             request.user, Perm.MANAGE_SEGMENTS, branch_obj
         ),
-        "segment_form": SegmentNameForm(),
     }
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "members/list.html#results", context)
