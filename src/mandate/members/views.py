@@ -142,7 +142,13 @@ def member_list(request: HttpRequest, branch: str) -> HttpResponse:
         ),
     }
     if request.htmx:  # type: ignore[attr-defined]
-        return render(request, "members/list.html#results", context)
+        response = render(request, "members/list.html#results", context)
+        # Push the tidy address (no empty fields) so it can be bookmarked and shared.
+        query = _query(fv.filters)
+        if page is not None and page.number > 1:
+            query = f"{query}&page={page.number}" if query else f"page={page.number}"
+        response["HX-Push-Url"] = f"{context['list_url']}?{query}" if query else context["list_url"]
+        return response
     context["segments"] = _segment_chips(branch_obj)
     return render(request, "members/list.html", context)
 

@@ -25,7 +25,7 @@ def test_secretary_searches_filters_and_edits_a_mobile_on_a_phone(
 
     # Typing searches as you go: htmx swaps the results and pushes the URL, no submit needed.
     phone.get_by_label("Search").fill("byrne")
-    phone.wait_for_url(re.compile(r"\?q=byrne"))
+    phone.wait_for_url(re.compile(r"/members/\?q=byrne$"))
     phone.wait_for_function(
         "() => document.querySelector('#results').innerText.includes('1 member match')"
     )

@@ -107,6 +107,16 @@ def test_htmx_request_gets_only_the_results_fragment(client: Client, world: Worl
     assert "Byrne, Cat" not in body
 
 
+def test_htmx_pushes_a_tidy_address(client: Client, world: World) -> None:
+    _login(client)
+    response = client.get(
+        _url(world, "q=ahmed&workplace=&status=&has_mobile=yes"), HTTP_HX_REQUEST="true"
+    )
+    assert response["HX-Push-Url"] == _url(world, "q=ahmed&has_mobile=yes")
+    response = client.get(_url(world, "q=&status="), HTTP_HX_REQUEST="true")
+    assert response["HX-Push-Url"] == _url(world)
+
+
 def test_page_wires_htmx_search(client: Client, world: World) -> None:
     body = _login(client).get(_url(world)).content.decode()
     assert 'hx-trigger="input changed delay:300ms, search"' in body
