@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -104,6 +105,16 @@ def ballot_new(request: HttpRequest, dispute: str) -> HttpResponse:
     )
 
 
+def _split_steps(steps: list[Any], phase: str, today: date) -> dict[str, list[dict[str, Any]]]:
+    """Steps still needing attention first; settled ones fold away (a national ballot has
+    a notice and a sample paper per employer: hundreds of rows on a phone)."""
+    rows = [{"step": s, "urgency": s.urgency(today)} for s in steps if s.phase == phase]
+    settled = [
+        r for r in rows if r["step"].status in ("done", "not_required") and r["urgency"] != "bad"
+    ]
+    return {"open": [r for r in rows if r not in settled], "settled": settled}
+
+
 def _ballot_context(request: HttpRequest, ballot: Ballot) -> dict[str, Any]:
     today = timezone.localdate()
     steps = list(checklist(ballot))
@@ -123,16 +134,8 @@ def _ballot_context(request: HttpRequest, ballot: Ballot) -> dict[str, Any]:
     return {
         "ballot": ballot,
         "today": today,
-        "before": [
-            {"step": s, "urgency": s.urgency(today)}
-            for s in steps
-            if s.phase == StepPhase.BEFORE_OPENING
-        ],
-        "after": [
-            {"step": s, "urgency": s.urgency(today)}
-            for s in steps
-            if s.phase == StepPhase.AFTER_CLOSE
-        ],
+        "before": _split_steps(steps, StepPhase.BEFORE_OPENING, today),
+        "after": _split_steps(steps, StepPhase.AFTER_CLOSE, today),
         "timetable": timetable,
         "lines": result_lines(ballot),
         "problems": problems,

@@ -34,6 +34,8 @@ def test_secretary_records_a_step_and_sees_a_late_step_flagged(
     phone.get_by_label("How delivered (e.g. recorded delivery, email)").fill("Email to HR")
     phone.get_by_role("button", name="Save").click()
     phone.wait_for_url(f"{live_server.url}/ballots/{ballot.pk}/")
+    # Settled steps fold away under a summary so open ones stay on the first screen.
+    phone.locator("details.settled-steps summary").first.click()
     sample = phone.locator("li.step[data-rule='B-sample']")
     assert "Done" in sample.inner_text() and "ok" in (sample.get_attribute("class") or "")
     # Recording the late notice: it stays red, with the reason.
