@@ -63,7 +63,7 @@ _GB_QUICK = (
 )
 
 
-def _gb_quick_e164(value: str) -> str | None:
+def quick_gb_e164(value: str) -> str | None:
     """E.164 for a plainly written valid UK mobile or landline number, or None to parse fully."""
     if _GB_QUICK is None:
         return None
@@ -78,7 +78,7 @@ def _gb_quick_e164(value: str) -> str | None:
 @lru_cache(maxsize=65536)
 def _phone_e164(value: str, region: str) -> str:
     if region == "GB":
-        quick = _gb_quick_e164(value)
+        quick = quick_gb_e164(value)
         if quick is not None:
             return quick
     try:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from mandate.members.models import ContractType, MemberStatus
@@ -16,6 +17,7 @@ from mandate.members.validation import (
     normalise_phone,
     normalise_postcode,
     parse_uk_date,
+    quick_gb_e164,
 )
 
 
@@ -65,6 +67,18 @@ def _validated(normalise: Callable[[str], str]) -> Callable[[str], str]:
             raise CellError(exc.messages[0]) from None
 
     return read
+
+
+def _phone(value: str) -> str:
+    region = settings.MANDATE_DEFAULT_PHONE_REGION
+    # Most numbers in a register are plainly written UK ones: skip the wrappers for them.
+    found = quick_gb_e164(value) if region == "GB" else None
+    if found is not None:
+        return found
+    try:
+        return normalise_phone(value, region)
+    except ValidationError as exc:
+        raise CellError(exc.messages[0]) from None
 
 
 def _date(value: str) -> Any:
@@ -230,7 +244,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Mobile",
         "member",
         ("Mobile", "Mobile phone", "Mobile number", "Mobile no", "Cell", "Cell phone", "Mob"),
-        _validated(normalise_phone),
+        _phone,
         hint="read as a UK number unless it starts with +",
     ),
     FieldSpec(
@@ -238,7 +252,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Other phone",
         "member",
         ("Other phone", "Phone", "Telephone", "Home phone", "Landline", "Tel", "Phone number"),
-        _validated(normalise_phone),
+        _phone,
     ),
     FieldSpec(
         "address_line1",

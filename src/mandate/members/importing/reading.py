@@ -71,12 +71,29 @@ def _sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
+def _lines(text: str) -> Iterator[str]:
+    """TEXT's lines with their endings, as the csv module wants them.
+
+    Not io.StringIO, which keeps its own copy of the text at four bytes a character, nor
+    str.splitlines, which also breaks at form feeds and other separators a cell may hold.
+    """
+    start, end = 0, len(text)
+    find = text.find
+    while start < end:
+        stop = find("\n", start)
+        if stop < 0:
+            yield text[start:]
+            return
+        yield text[start : stop + 1]
+        start = stop + 1
+
+
 def _read_csv(data: bytes) -> Table:
     text, encoding = _decode(data)
     delimiter = _sniff_delimiter(text)
 
     def rows() -> Iterator[tuple[int, list[str]]]:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+        reader = csv.reader(_lines(text), delimiter=delimiter, strict=False)
         number = 0
         try:
             for record in reader:
