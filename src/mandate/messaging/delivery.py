@@ -31,6 +31,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from mandate.members.models import Member
+from mandate.messaging import bulk
 from mandate.messaging import recipients as rcp
 from mandate.messaging.backends import (
     Outbound,
@@ -52,17 +53,6 @@ logger = logging.getLogger(__name__)
 
 FLUSH_ROWS: Final = 200
 RETRY_BASE_SECONDS: Final = 60
-_UPDATE_FIELDS: Final = [
-    "state",
-    "reason",
-    "provider_id",
-    "address",
-    "sent_at",
-    "not_before",
-    "claim_token",
-    "claimed_at",
-    "enqueued_at",
-]
 
 
 def lease() -> timedelta:
@@ -107,33 +97,33 @@ class _Batch:
         by_pk = {o.pk: o for o in self.outcomes}
         self.outcomes = []
         with transaction.atomic():
-            mine = set(
+            mine = sorted(
                 Message.objects.select_for_update()
                 .filter(pk__in=list(by_pk), claim_token=self.token, state=MessageState.SENDING)
                 .values_list("pk", flat=True)
             )
-            rows = []
-            for pk in sorted(mine):
+            outcomes = []
+            for pk in mine:
                 o = by_pk[pk]
-                message = Message(pk=pk, state=o.state, reason=o.reason, not_before=o.not_before)
-                message.provider_id = o.provider_id
-                message.address = o.address
-                message.sent_at = now if o.state == MessageState.SENT else None
-                message.claim_token = None
-                message.claimed_at = None
-                message.enqueued_at = now if o.state == MessageState.QUEUED else None
-                rows.append(message)
+                queued = o.state == MessageState.QUEUED
+                # In bulk.OUTCOME_COLUMNS order, then the id.
+                outcomes.append(
+                    (
+                        o.state,
+                        o.reason,
+                        o.provider_id,
+                        o.address,
+                        now if o.state == MessageState.SENT else None,
+                        o.not_before,
+                        now if queued else None,
+                        pk,
+                    )
+                )
                 self.counts[o.kind] += 1
-                if o.state == MessageState.QUEUED and o.not_before is not None:
+                if queued and o.not_before is not None:
                     self.later.setdefault(o.not_before, []).append(pk)
-            fields = _UPDATE_FIELDS
-            if rows and all(o.state == MessageState.SENT for o in by_pk.values()):
-                fields = [f for f in fields if f not in ("reason", "not_before")]
-            Message.objects.bulk_update(rows, fields, batch_size=FLUSH_ROWS)
-            DeliveryEvent.objects.bulk_create(
-                DeliveryEvent(message_id=pk, at=now, kind=by_pk[pk].kind, detail=by_pk[pk].detail)
-                for pk in sorted(mine)
-            )
+            bulk.record_outcomes(outcomes, self.token)
+            bulk.insert_events((pk, now, by_pk[pk].kind, by_pk[pk].detail) for pk in mine)
             # Whatever this worker still holds, it holds for another lease.
             Message.objects.filter(claim_token=self.token, state=MessageState.SENDING).update(
                 claimed_at=now

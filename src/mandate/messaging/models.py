@@ -107,8 +107,18 @@ class Message(models.Model):
         ]
         indexes = [
             models.Index(fields=["send", "state"], name="message_send_state"),
-            models.Index(fields=["state", "claimed_at"], name="message_state_claimed"),
-            models.Index(fields=["provider_id"], name="message_provider_id"),
+            # Partial: a message changes state twice on its way out, and every index on it is
+            # written each time; these two only hold the few rows they are for.
+            models.Index(
+                fields=["claimed_at"],
+                name="message_sending_claimed",
+                condition=models.Q(state="sending"),
+            ),
+            models.Index(
+                fields=["provider_id"],
+                name="message_provider_id",
+                condition=~models.Q(provider_id=""),
+            ),
         ]
 
     def __str__(self) -> str:

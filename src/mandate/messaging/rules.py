@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
-from typing import Final
+from typing import Final, NamedTuple
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -80,9 +80,8 @@ _GB_MOBILE: Final = re.compile(r"^\+447(?:[1-57-9]\d{8}|624\d{6})$")
 _GB: Final = re.compile(r"^\+44")
 
 
-@dataclass(frozen=True)
-class Recipient:
-    """What the rules need to know about one member."""
+class Recipient(NamedTuple):
+    """What the rules need to know about one member (a tuple: 120,000 are made per send)."""
 
     member_id: int
     status: str
@@ -95,8 +94,7 @@ class Recipient:
     employer_ids: frozenset[int] = frozenset()
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     """The address to use, or the reason nothing is sent."""
 
     address: str = ""
@@ -105,6 +103,9 @@ class Verdict:
     @property
     def ok(self) -> bool:
         return self.reason is None
+
+
+_SKIP: Final = {reason: Verdict(reason=reason) for reason in Reason}
 
 
 def domain_of(email: str) -> str:
@@ -186,23 +187,23 @@ def verdict(
 ) -> Verdict:
     """Decide whether RECIPIENT may be sent a message on CHANNEL, and at which address."""
     if recipient.status in _DEAD_STATUSES:
-        return Verdict(reason=Reason.NOT_MEMBER)
+        return _SKIP[Reason.NOT_MEMBER]
     if recipient.do_not_contact:
-        return Verdict(reason=Reason.DO_NOT_CONTACT)
+        return _SKIP[Reason.DO_NOT_CONTACT]
     consented = recipient.consent_email if channel == Channel.EMAIL else recipient.consent_sms
     if not consented:
-        return Verdict(reason=Reason.NO_CONSENT)
+        return _SKIP[Reason.NO_CONSENT]
     if opted_out:
-        return Verdict(reason=Reason.OPTED_OUT)
+        return _SKIP[Reason.OPTED_OUT]
     if channel == Channel.SMS:
         if recipient.mobile and is_sms_number(recipient.mobile):
             return Verdict(address=recipient.mobile)
-        return Verdict(reason=Reason.NO_ADDRESS)
+        return _SKIP[Reason.NO_ADDRESS]
     email = recipient.personal_email.strip()
     if not email:
-        return Verdict(reason=Reason.WORK_ADDRESS if recipient.work_email else Reason.NO_ADDRESS)
+        return _SKIP[Reason.WORK_ADDRESS if recipient.work_email else Reason.NO_ADDRESS]
     if is_work_address(email, recipient, domains):
-        return Verdict(reason=Reason.WORK_ADDRESS)
+        return _SKIP[Reason.WORK_ADDRESS]
     return Verdict(address=email)
 
 

@@ -24,8 +24,14 @@ def deliver_messages(message_ids: list[int]) -> dict[str, int]:
     return dict(delivery.deliver(message_ids))
 
 
-def enqueue_ids(message_ids: Sequence[int], *, run_after: datetime | None = None) -> int:
-    """Queue tasks for MESSAGE_IDS in chunks; deferred to RUN_AFTER where the backend can."""
+def enqueue_ids(
+    message_ids: Sequence[int], *, run_after: datetime | None = None, mark: bool = True
+) -> int:
+    """Queue tasks for MESSAGE_IDS in chunks; deferred to RUN_AFTER where the backend can.
+
+    MARK records the time on each message, which the reaper reads to find messages whose task
+    was lost; a new send's messages carry it from their insertion.
+    """
     ids = sorted(message_ids)
     job = deliver_messages
     now = timezone.now()
@@ -37,7 +43,8 @@ def enqueue_ids(message_ids: Sequence[int], *, run_after: datetime | None = None
         job = job.using(run_after=run_after)
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        Message.objects.filter(pk__in=chunk, state=MessageState.QUEUED).update(enqueued_at=now)
+        if mark:
+            Message.objects.filter(pk__in=chunk, state=MessageState.QUEUED).update(enqueued_at=now)
         job.enqueue(chunk)
     return (len(ids) + CHUNK - 1) // CHUNK
 
@@ -52,4 +59,4 @@ def enqueue_send(send_id: int) -> int:
     )
     for pk, not_before in rows.iterator(chunk_size=10_000):
         groups.setdefault(not_before, []).append(pk)
-    return sum(enqueue_ids(ids, run_after=when) for when, ids in groups.items())
+    return sum(enqueue_ids(ids, run_after=when, mark=False) for when, ids in groups.items())

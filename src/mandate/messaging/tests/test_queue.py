@@ -252,7 +252,8 @@ def test_the_reaper_leaves_live_workers_alone(world: World) -> None:
 
 def test_the_reaper_finds_messages_that_never_reached_a_worker(world: World, outbox: Path) -> None:
     send = _queue(world)  # committed, but the process "died" before enqueueing
-    Message.objects.filter(send=send).update(created_at=timezone.now() - timedelta(hours=1))
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    Message.objects.filter(send=send).update(created_at=an_hour_ago, enqueued_at=an_hour_ago)
     assert delivery.reap() == 1
     assert len(read_outbox(outbox)) == 1
 

@@ -138,7 +138,7 @@ def test_a_branch_employer_domain_is_a_work_domain_for_its_members(world: World)
     domains = WorkDomains.load(recipient.employer_ids)
     assert verdict(
         Channel.EMAIL,
-        Recipient(**{**recipient.__dict__, "personal_email": "mo@guild.org.uk"}),
+        recipient._replace(personal_email="mo@guild.org.uk"),
         opted_out=False,
         domains=domains,
     ).reason == (Reason.WORK_ADDRESS)
