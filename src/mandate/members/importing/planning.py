@@ -8,7 +8,7 @@ holds at that moment.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -427,9 +427,13 @@ class _Planner:
         return collected
 
     def _read_columns(self, rows: list[list[str]], columns: list[_Column]) -> None:
+        """Check every recognised column; the values land in the plan, the errors are kept."""
         plan = self.plan
         by_name = {c.spec.name: c for c in columns}
-        raw = {c.spec.name: [cells[c.index] for cells in rows] for c in columns}
+        # zip walks the rows once in C; a comprehension per column walks them once per column.
+        transposed = list(zip(*rows, strict=False))
+        raw = {c.spec.name: transposed[c.index] for c in columns}
+        del transposed
         for column in columns:
             spec = column.spec
             if spec.name in SITE_FIELDS:
@@ -462,7 +466,7 @@ class _Planner:
     def _convert(
         self,
         column: _Column,
-        raw: list[str],
+        raw: Sequence[str],
         reader: Callable[[str], Any],
         empty_error: str | None,
         empty: Any = _MISSING,
@@ -506,8 +510,8 @@ class _Planner:
         column: _Column,
         kind: str,
         table: dict[tuple[int, str], int],
-        employer_ids: list[Any],
-        raw: list[str],
+        employer_ids: Sequence[Any],
+        raw: Sequence[str],
     ) -> list[Any]:
         mapping: dict[tuple[Any, str], Any] = {}
         bad: dict[tuple[Any, str], tuple[str, str]] = {}

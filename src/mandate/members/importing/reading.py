@@ -47,53 +47,42 @@ def read_table(data: bytes, *, sheet: str = "") -> Table:
     return _read_csv(data)
 
 
-def _decode(data: bytes) -> tuple[str, str]:
+def _encoding(data: bytes) -> tuple[str, str]:
+    """The codec that reads DATA, and its name for people; raise FileProblem if none does."""
     if b"\x00" in data:
         # UTF-16 exports and binary files both carry NUL bytes; no register has them.
         raise FileProblem(UNREADABLE)
+    # Each trial decodes the whole file and drops the text at once: the rows are read later,
+    # a block at a time, so the whole text never sits in memory beside them.
     try:
-        return data.decode("utf-8-sig"), "UTF-8"
+        data.decode("utf-8")
+        return "utf-8-sig", "UTF-8"
     except UnicodeDecodeError:
         pass
     try:
         # Windows-1252 leaves five bytes undefined, so text in some other encoding usually
         # fails here rather than turning into plausible nonsense.
-        return data.decode("cp1252"), "Windows-1252"
+        data.decode("cp1252")
+        return "cp1252", "Windows-1252"
     except UnicodeDecodeError:
         raise FileProblem(UNREADABLE) from None
 
 
-def _sniff_delimiter(text: str) -> str:
-    end = text.find("\n")
-    first_line = text if end < 0 else text[:end]
+def _sniff_delimiter(first_line: str) -> str:
     counts = {d: first_line.count(d) for d in _DELIMITERS}
     best = max(_DELIMITERS, key=lambda d: counts[d])
     return best if counts[best] else ","
 
 
-def _lines(text: str) -> Iterator[str]:
-    """TEXT's lines with their endings, as the csv module wants them.
-
-    Not io.StringIO, which keeps its own copy of the text at four bytes a character, nor
-    str.splitlines, which also breaks at form feeds and other separators a cell may hold.
-    """
-    start, end = 0, len(text)
-    find = text.find
-    while start < end:
-        stop = find("\n", start)
-        if stop < 0:
-            yield text[start:]
-            return
-        yield text[start : stop + 1]
-        start = stop + 1
-
-
 def _read_csv(data: bytes) -> Table:
-    text, encoding = _decode(data)
-    delimiter = _sniff_delimiter(text)
+    codec, encoding = _encoding(data)
+    end = data.find(b"\n")
+    first_line = (data if end < 0 else data[:end]).decode(codec)
+    delimiter = _sniff_delimiter(first_line)
 
     def rows() -> Iterator[tuple[int, list[str]]]:
-        reader = csv.reader(_lines(text), delimiter=delimiter, strict=False)
+        text = io.TextIOWrapper(io.BytesIO(data), encoding=codec, newline="")
+        reader = csv.reader(text, delimiter=delimiter, strict=False)
         number = 0
         try:
             for record in reader:
