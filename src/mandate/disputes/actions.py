@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
@@ -114,15 +114,25 @@ def dispute_create(
             )
     if not chosen:
         raise DomainError("A dispute needs at least one employer as a party.")
-    dispute = Dispute.objects.create(
+    dispute = Dispute(
         name=name,
-        slug=_unique_slug(name),
         scope=DisputeScope.NATIONAL if branch is None else DisputeScope.LOCAL,
         branch=branch,
         summary=summary,
         opened_on=opened_on or timezone.localdate(),
         created_by=actor,
     )
+    # Two disputes of the same name opened at once would pick the same slug; the unique
+    # constraint refuses the second, which then takes the next free one.
+    for attempt in range(5):
+        dispute.slug = _unique_slug(name)
+        try:
+            with transaction.atomic():
+                dispute.save(force_insert=True)
+            break
+        except IntegrityError:
+            if attempt == 4:
+                raise
     dispute.parties.set(chosen)
     Demand.objects.bulk_create(
         Demand(dispute=dispute, title=title, order=i) for i, title in enumerate(demand_titles)
@@ -306,14 +316,13 @@ def expectation_set_status(
     dispute = expectation.dispute
     _check_party(dispute, employer)
     note = _text(note, what="note", max_length=300, required=False)
-    status = (
-        ExpectationStatus.objects.select_for_update()
-        .filter(expectation=expectation, employer=employer)
-        .first()
+    # get_or_create survives two officers creating the row at once (it retries the read after
+    # the unique constraint refuses the second insert); the lock then orders their updates.
+    created = ExpectationStatus.objects.get_or_create(expectation=expectation, employer=employer)[1]
+    status = ExpectationStatus.objects.select_for_update().get(
+        expectation=expectation, employer=employer
     )
-    previous = status.state if status else ImplementationState.NOT_STARTED
-    if status is None:
-        status = ExpectationStatus(expectation=expectation, employer=employer)
+    previous = ImplementationState.NOT_STARTED if created else status.state
     status.state = state
     status.note = note
     status.updated_at = timezone.now()
@@ -381,7 +390,9 @@ def precondition_mark_met(
 
 
 def _transition(dispute: Dispute, status: str) -> Dispute:
-    locked = Dispute.objects.select_for_update().select_related("branch").get(pk=dispute.pk)
+    locked = (
+        Dispute.objects.select_for_update(of=("self",)).select_related("branch").get(pk=dispute.pk)
+    )
     locked.check_transition(status)
     return locked
 
