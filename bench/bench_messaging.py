@@ -227,8 +227,8 @@ def main() -> None:
         f"queue: {r['queued']:,} messages queued, {r['skipped']:,} skipped, in {r['queue_s']:.2f} s"
     )
     print(
-        f"drain: 2 workers, one SIGKILLed after {r['killed_at']:,} lines holding "
-        f"{r['held_by_killed']} claimed messages and restarted; all sent in {r['drain_s']:.1f} s "
+        f"drain: 2 workers, one SIGKILLed after {r['killed_at']:,} lines with "
+        f"{r['held_by_killed']} messages in flight, and restarted; all sent in {r['drain_s']:.1f} s "
         f"({r['rate']:,.0f} messages/s)"
     )
     print(

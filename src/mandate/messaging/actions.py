@@ -32,6 +32,7 @@ from mandate.messaging.models import (
     OptOutSource,
     Reason,
     Send,
+    reason_label,
 )
 from mandate.messaging.rules import Verdict, WorkDomains, not_before, verdict
 from mandate.messaging.templating import SmsLength, parse_template, sms_length
@@ -57,9 +58,8 @@ class Plan:
 
     def skipped_rows(self) -> list[tuple[str, str, int]]:
         """(reason, label, count) for each reason that applies, largest first."""
-        labels = dict(Reason.choices)
         return [
-            (reason, str(labels.get(reason, reason)), count)
+            (reason, reason_label(reason, self.channel), count)
             for reason, count in self.skipped.most_common()
         ]
 
@@ -88,13 +88,16 @@ def _walk(
     *, channel: str, composer: Composer, members: QuerySet[Member], render_all: bool
 ) -> Iterator[_Planned]:
     """Apply the rules to every member once, rendering the messages that will go."""
-    employers = rcp.employers_by_member(members.values("pk"))
     branch_ids = set(members.order_by().values_list("branch_id", flat=True).distinct())
-    branch_employers = rcp.employers_by_branch(branch_ids)
     branch_names = dict(Branch.objects.filter(pk__in=branch_ids).values_list("pk", "name"))
     outs = rcp.opted_out(channel, members.values("pk"))
+    # Employers matter only for recognising work email domains.
+    employers: dict[int, set[int]] = {}
+    branch_employers: dict[int, set[int]] = {}
     domains = WorkDomains()
     if channel == Channel.EMAIL:
+        employers = rcp.employers_by_member(members.values("pk"))
+        branch_employers = rcp.employers_by_branch(branch_ids)
         every = set().union(*employers.values(), *branch_employers.values())
         domains = WorkDomains.load(every)
     rendered = 0

@@ -42,8 +42,10 @@ class Composer:
         self.template = template
         self.channel = channel
         self.link = link
-        path = reverse("messaging:unsubscribe", args=[_PLACEHOLDER])
-        self._url = f"{settings.MANDATE_SITE_URL}{path}"
+        self._url = ""
+        if channel == Channel.EMAIL:
+            path = reverse("messaging:unsubscribe", args=[_PLACEHOLDER])
+            self._url = f"{settings.MANDATE_SITE_URL}{path}"
         self._says_stop = bool(_MENTIONS_STOP.search(template.text.upper()))
 
     def render(self, *, member_id: int, first_name: str, last_name: str, branch: str) -> str:

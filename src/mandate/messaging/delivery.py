@@ -162,10 +162,13 @@ def deliver(
     )
     member_ids = sorted({row[5] for row in rows})
     channels = {row[2] for row in rows}
-    employers = rcp.employers_by_member(member_ids)
     members = Member.objects.filter(pk__in=member_ids)
-    branch_ids = set(members.order_by().values_list("branch_id", flat=True).distinct())
-    branch_employers = rcp.employers_by_branch(branch_ids)
+    employers: dict[int, set[int]] = {}
+    branch_employers: dict[int, set[int]] = {}
+    if Channel.EMAIL in channels:
+        employers = rcp.employers_by_member(member_ids)
+        branch_ids = set(members.order_by().values_list("branch_id", flat=True).distinct())
+        branch_employers = rcp.employers_by_branch(branch_ids)
     recipients = {r.member_id: r for r, _, _, _ in rcp.read(members, employers, branch_employers)}
     outs = {channel: rcp.opted_out(channel, member_ids) for channel in channels}
     domains = WorkDomains()

@@ -40,6 +40,13 @@ class Reason(models.TextChoices):
     UNDELIVERABLE = "undeliverable", "Reported undeliverable"
 
 
+def reason_label(reason: str, channel: str) -> str:
+    """The reason as an officer reads it, naming the channel's address where that helps."""
+    if reason == Reason.NO_ADDRESS:
+        return "No mobile number" if channel == Channel.SMS else "No email address"
+    return str(dict(Reason.choices).get(reason, reason))
+
+
 class Send(models.Model):
     """One message composed by an officer and sent to a set of members on one channel."""
 

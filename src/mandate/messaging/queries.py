@@ -7,7 +7,7 @@ from datetime import datetime
 
 from django.db.models import Count, Min, Q
 
-from mandate.messaging.models import Message, MessageState, Reason, Send
+from mandate.messaging.models import Message, MessageState, Send, reason_label
 
 
 @dataclass
@@ -37,12 +37,11 @@ def send_counts(send: Send, now: datetime) -> SendCounts:
         .annotate(n=Count("pk"))
     )
     counts = SendCounts(by_state={state: 0 for state in MessageState.values})
-    labels = dict(Reason.choices)
     reasons: dict[str, int] = {}
     for row in rows:
         counts.by_state[row["state"]] += row["n"]
         if row["reason"]:
-            label = str(labels.get(row["reason"], row["reason"]))
+            label = reason_label(row["reason"], send.channel)
             reasons[label] = reasons.get(label, 0) + row["n"]
     counts.by_reason = sorted(reasons.items(), key=lambda item: -item[1])
     waiting = Message.objects.filter(

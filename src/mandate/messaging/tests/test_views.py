@@ -73,7 +73,7 @@ def test_preview_counts_and_example_then_send(
     html = preview.content.decode()
     assert "Will be sent" in html
     assert re.search(r'class="stat">1<', html)
-    assert "Skipped: no personal email or mobile" in html  # Cat and Una
+    assert "Skipped: no mobile number" in html  # Cat and Una
     assert "Skipped: no consent for this channel" in html
     assert "Skipped: marked do not contact" in html
     assert "Hi Mo, vote: https://example.org/vote" in html
