@@ -313,6 +313,7 @@ def timeline_add(request: HttpRequest, slug: str) -> HttpResponse:
             form.add_error(None, error.message)
     if _is_htmx(request):
         context = _timeline_context(request, dispute, True, form if form.errors else None)
+        context["saved"] = entry is not None
         return render(request, "disputes/detail.html#timeline", context)
     if entry is None:
         return _rerender(request, dispute, bound={"timeline": form})
@@ -348,7 +349,7 @@ def metric_record(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if _is_htmx(request):
         panel = queries.metric_panel(metric)
         panel.form = form if form.errors else _metric_form(metric)
-        context = {"dispute": dispute, "can_manage": True, "panel": panel}
+        context = {"dispute": dispute, "can_manage": True, "panel": panel, "saved": not form.errors}
         return render(request, "disputes/detail.html#metric", context)
     if form.errors:
         return _rerender(request, dispute, metric_forms={pk: form})

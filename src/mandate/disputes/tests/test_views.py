@@ -254,6 +254,7 @@ def test_record_metric_value_with_htmx_returns_the_card(client: Client, local: D
     assert page.lstrip().startswith(f'<article class="card" id="metric-{metric.pk}"')
     assert "2 on 17 November 2026" in page  # the chart's description
     assert page.count("<circle") == 3
+    assert "Value recorded." in page
 
 
 def test_mark_precondition_met_with_a_file_and_download_it(client: Client, local: Dispute) -> None:
@@ -324,6 +325,7 @@ def test_add_timeline_entry_with_htmx(client: Client, national: Dispute, world: 
     )
     assert response.status_code == 200
     assert body(response).lstrip().startswith('<section id="timeline"')
+    assert "Added to the timeline." in body(response)
     entry = TimelineEntry.objects.get()
     assert entry.employer == world.ucl_employer and entry.prompts_escalation
 
