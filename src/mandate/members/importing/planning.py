@@ -477,9 +477,15 @@ class _Planner:
             empty = KEEP if spec.empty == KEEPS else spec.empty_value
         mapping: dict[str, Any] = {}
         bad: dict[str, tuple[str, str]] = {}
-        for value in set(raw):
-            text = value.strip()
-            if not text:
+        texts = {value: value.strip() for value in set(raw)}
+        quick: dict[str, Any] = {}
+        if spec.bulk is not None and reader is spec.reader:
+            quick = spec.bulk([t for t in texts.values() if t and t[0] != "="])
+        for value, text in texts.items():
+            found = quick.get(text, _MISSING)
+            if found is not _MISSING:
+                mapping[value] = found
+            elif not text:
                 if empty_error is None:
                     mapping[value] = empty
                 else:

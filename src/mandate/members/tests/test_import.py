@@ -409,3 +409,37 @@ def test_quick_phone_path_agrees_with_the_library() -> None:
         assert phonenumbers.is_valid_number(number), text
         assert quick == phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     assert hits > 500
+
+
+def test_bulk_quick_checks_agree_with_the_normalisers() -> None:
+    from mandate.members.validation import (
+        normalise_email,
+        normalise_phone,
+        normalise_postcode,
+        quick_emails,
+        quick_gb_phones,
+        quick_postcodes,
+    )
+
+    rng = random.Random(11)
+    letters = "abcXYZ019.-_+@ "
+    emails = ["ann@example.org", "Ann@Example.org", "a..b@example.org", "x@y", "a@b.co.uk"]
+    emails += [
+        "".join(rng.choice(letters) for _ in range(rng.randrange(3, 16))) for _ in range(3000)
+    ]
+    postcodes = ["L69 3BX", "l69 3bx", "L693BX", "GIR 0AA", "Q1 1AA", "EC1A 1BB", "W1A 0AX"]
+    postcodes += [
+        "".join(rng.choice("ABL0193 X") for _ in range(rng.randrange(5, 9))) for _ in range(3000)
+    ]
+    phones = ["07911 123456", "07911123456", "+44 7911 123456", "07797 393755", "0151 794 2000"]
+    for texts, quick, full in (
+        (emails, quick_emails, normalise_email),
+        (postcodes, quick_postcodes, normalise_postcode),
+        (phones, quick_gb_phones, normalise_phone),
+    ):
+        for text, value in quick([t.strip() for t in texts if t.strip()]).items():
+            assert full(text) == value, text
+    assert (
+        quick_emails(["Ann@Example.org"]) == {}
+    )  # left to the full check, which lowers the domain
+    assert quick_postcodes(["l69 3bx"]) == {}
