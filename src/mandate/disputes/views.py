@@ -34,7 +34,7 @@ from mandate.disputes.forms import (
     SettleForm,
     TimelineForm,
 )
-from mandate.disputes.models import Dispute, Metric, Precondition, TimelineEntry
+from mandate.disputes.models import Dispute, DisputeStatus, Metric, Precondition, TimelineEntry
 
 TIMELINE_SHOWN = 30
 LIST_PAGE_SIZE = 50
@@ -193,7 +193,9 @@ def _detail_context(
             timeline_form if isinstance(timeline_form, TimelineForm) else None,
         )
     )
-    context["escalations"] = [e for e in context["entries"] if e.prompts_escalation]
+    # Once the dispute is escalated the prompt has been answered.
+    if dispute.status == DisputeStatus.OPEN:
+        context["escalations"] = list(dispute.escalation_triggers().select_related("employer"))
     return context
 
 

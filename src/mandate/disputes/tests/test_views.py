@@ -162,6 +162,14 @@ def test_timeline_newest_first_and_escalation_prompt(
     page = body(login(client, "rep").get(f"/disputes/{national.slug}/"))
     assert page.index("Docking") < page.index("Claim served")
     assert "Grounds to escalate" in page
+    # The prompt stays however long the timeline grows, until the dispute is escalated.
+    for day in range(40):
+        actions.timeline_add(
+            dispute=national, date=dt.date(2026, 11, 1), kind="other", title=f"n{day}"
+        )
+    assert "Grounds to escalate" in body(client.get(f"/disputes/{national.slug}/"))
+    actions.dispute_escalate(dispute=national)
+    assert "Grounds to escalate" not in body(client.get(f"/disputes/{national.slug}/"))
 
 
 def test_timeline_is_cut_at_thirty_with_a_link_to_all(client: Client, local: Dispute) -> None:
