@@ -359,5 +359,6 @@ def dispute_list(user: User | AnonymousUser) -> QuerySet[Dispute]:
             ),
             party_count=Count("parties", distinct=True),
         )
+        # "escalated" < "open" < "settled": the live disputes come first, the hottest on top.
         .order_by("status", "-opened_on", "name")
     )
