@@ -70,11 +70,15 @@ class _Planned(NamedTuple):
     body: str
 
 
-def _uuids(n: int) -> Iterator[uuid.UUID]:
-    """N random (version 4) uuids, from one read of the system's random source."""
-    data = os.urandom(16 * n)
+def _uuids(n: int) -> Iterator[str]:
+    """N random version-4 uuids as text, from one read of the system's random source
+    (``uuid.uuid4`` reads it once per uuid, which a 120,000-message send notices)."""
+    data = bytearray(os.urandom(16 * n))
     for i in range(n):
-        yield uuid.UUID(bytes=data[16 * i : 16 * i + 16], version=4)
+        data[16 * i + 6] = (data[16 * i + 6] & 0x0F) | 0x40
+        data[16 * i + 8] = (data[16 * i + 8] & 0x3F) | 0x80
+        h = data[16 * i : 16 * i + 16].hex()
+        yield f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _check_channel(channel: str, subject: str) -> None:

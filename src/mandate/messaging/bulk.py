@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any, Final
 
 from django.db import connection
@@ -47,6 +48,25 @@ def _columns(model: Any, names: Sequence[str]) -> list[str]:
     return [model._meta.get_field(name).column for name in names]
 
 
+# COPY's text format: backslash escapes for the characters that delimit fields and rows.
+_COPY_ESCAPES: Final = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_value(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _copy_line(row: Sequence[Any]) -> str:
+    """One row in COPY text format; psycopg's write_row costs several times more per row."""
+    return "\t".join(map(_copy_value, row)) + "\n"
+
+
 def _adapter(model: Any, names: Sequence[str]) -> Any:
     """A function making a row's uuids and datetimes what this database's driver expects.
 
@@ -78,8 +98,7 @@ def _insert(model: Any, names: Sequence[str], rows: Iterable[Sequence[Any]]) -> 
         if connection.vendor == "postgresql":
             raw = cursor.cursor  # the psycopg cursor under Django's wrapper
             with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+                copy.write("".join(_copy_line(row) for row in rows).encode("utf-8"))
         else:
             adapt = _adapter(model, names)
             marks = ", ".join(["%s"] * len(names))

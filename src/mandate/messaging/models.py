@@ -85,7 +85,10 @@ class Message(models.Model):
 
     # Given to providers and written by the file backend: the idempotency key of a delivery.
     uuid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
-    send = models.ForeignKey(Send, on_delete=models.CASCADE, related_name="messages")
+    # No index of its own: the unique constraint and the (send, state) index both start with it.
+    send = models.ForeignKey(
+        Send, on_delete=models.CASCADE, related_name="messages", db_index=False
+    )
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="messages")
     channel = models.CharField(max_length=5, choices=Channel.choices)
     address = models.CharField(max_length=254, blank=True)

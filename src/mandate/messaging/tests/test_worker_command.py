@@ -21,6 +21,9 @@ from .conftest import add_member, read_outbox
 DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
+# The worker closes stale connections between tasks, as a long-running process must; inside a
+# test's transaction that would close the test's own connection.
+@pytest.mark.django_db(transaction=True)
 def test_worker_batch_drains_the_queue(
     world: World, outbox: Path, django_capture_on_commit_callbacks: Any
 ) -> None:

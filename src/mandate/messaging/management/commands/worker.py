@@ -84,7 +84,6 @@ class Command(BaseCommand):
             )
         # Messages left half-sent by a worker that died are put back before starting.
         reap()
-        connection.close()
         reaper = None
         if options["reap_every"] > 0 and not options["batch"]:
             reaper = Reaper(options["reap_every"])
