@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from datetime import date, datetime
 from functools import lru_cache
 
@@ -102,37 +101,29 @@ def _phone_e164(value: str, region: str) -> str:
     return e164
 
 
-def quick_gb_phones(texts: Iterable[str]) -> dict[str, str]:
-    """Of TEXTS (stripped), the plainly written valid UK numbers, each with its E.164 form.
+# Bulk checks: each takes stripped texts and returns, for each, its normal form when the text
+# is plainly valid, else None. The matching runs in C over the whole list; a None is not an
+# error, only a text the one-at-a-time normaliser must decide.
 
-    For bulk checks: the matching runs in C over the whole list; what is left out still
-    needs normalise_phone, which decides it.
-    """
-    listed = list(texts)
-    compact = [t.replace(" ", "") for t in listed]
+
+def quick_gb_phones(texts: list[str]) -> list[str | None]:
+    """Plainly written valid UK numbers in E.164; None for the rest."""
     if _GB_QUICK is None:
-        return {}
-    return {
-        t: f"+44{m[1]}" for t, m in zip(listed, map(_GB_QUICK.match, compact), strict=True) if m
-    }
+        return [None] * len(texts)
+    compact = [t.replace(" ", "") for t in texts]
+    return [f"+44{m[1]}" if m else None for m in map(_GB_QUICK.match, compact)]
 
 
-def quick_emails(texts: Iterable[str]) -> dict[str, str]:
-    """Of TEXTS (stripped), the plainly valid addresses already in normal form, mapped to themselves.
-
-    What is left out still needs normalise_email, which decides it.
-    """
-    listed = list(texts)
-    return {t: t for t, m in zip(listed, map(_NORMAL_EMAIL.match, listed), strict=True) if m}
+def quick_emails(texts: list[str]) -> list[str | None]:
+    """Addresses already in the normal form normalise_email returns; None for the rest."""
+    return [t if m else None for t, m in zip(texts, map(_NORMAL_EMAIL.match, texts), strict=True)]
 
 
-def quick_postcodes(texts: Iterable[str]) -> dict[str, str]:
-    """Of TEXTS (stripped), the postcodes already written as 'L69 3BX', mapped to themselves.
-
-    What is left out still needs normalise_postcode, which decides it.
-    """
-    listed = list(texts)
-    return {t: t for t, m in zip(listed, map(_NORMAL_POSTCODE.match, listed), strict=True) if m}
+def quick_postcodes(texts: list[str]) -> list[str | None]:
+    """Postcodes already written as normalise_postcode writes them ('L69 3BX'); None for the rest."""
+    return [
+        t if m else None for t, m in zip(texts, map(_NORMAL_POSTCODE.match, texts), strict=True)
+    ]
 
 
 def normalise_phone(raw: str, region: str | None = None) -> str:

@@ -49,20 +49,39 @@ class FieldSpec:
     synonyms: tuple[str, ...]
     reader: Callable[[str], Any]
     empty: str = CLEARS
-    # Optional: given many stripped texts, the ones it can vouch for at once, read. The rest
-    # go through the reader one by one.
-    bulk: Callable[[list[str]], dict[str, Any]] | None = None
+    # Optional: given many stripped texts, each one's value if it can vouch for it at once,
+    # else None; the Nones go through the reader one by one. Never vouches for an empty cell
+    # or a formula.
+    bulk: Callable[[list[str]], list[Any]] | None = None
+    # Nearly every cell differs (numbers, addresses): reading each distinct value once would
+    # cost more than it saves.
+    distinct: bool = False
     empty_value: Any = ""
     hint: str = ""
 
+    def __post_init__(self) -> None:
+        if self.bulk is None and isinstance(self.reader, _Text):
+            object.__setattr__(self, "bulk", self.reader.bulk)
 
-def _text(max_length: int) -> Callable[[str], str]:
-    def read(value: str) -> str:
-        if len(value) > max_length:
-            raise CellError(f"Longer than {max_length} characters.")
+
+class _Text:
+    """Plain text up to a length: the column's width in the database."""
+
+    def __init__(self, max_length: int) -> None:
+        self.max_length = max_length
+
+    def __call__(self, value: str) -> str:
+        if len(value) > self.max_length:
+            raise CellError(f"Longer than {self.max_length} characters.")
         return value
 
-    return read
+    def bulk(self, texts: list[str]) -> list[str | None]:
+        limit = self.max_length
+        return [t if t and t[0] != "=" and len(t) <= limit else None for t in texts]
+
+
+def _text(max_length: int) -> _Text:
+    return _Text(max_length)
 
 
 def _validated(normalise: Callable[[str], str]) -> Callable[[str], str]:
@@ -87,8 +106,10 @@ def _phone(value: str) -> str:
         raise CellError(exc.messages[0]) from None
 
 
-def _phones(texts: list[str]) -> dict[str, str]:
-    return quick_gb_phones(texts) if settings.MANDATE_DEFAULT_PHONE_REGION == "GB" else {}
+def _phones(texts: list[str]) -> list[str | None]:
+    if settings.MANDATE_DEFAULT_PHONE_REGION == "GB":
+        return quick_gb_phones(texts)
+    return [None] * len(texts)
 
 
 def _date(value: str) -> Any:
@@ -217,6 +238,7 @@ FIELDS: tuple[FieldSpec, ...] = (
             "Member ID",
         ),
         _text(30),
+        distinct=True,
         hint="required",
     ),
     FieldSpec(
@@ -242,6 +264,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         ("Personal email", "Email", "E-mail", "Email address", "Home email", "Private email"),
         _validated(normalise_email),
         bulk=quick_emails,
+        distinct=True,
     ),
     FieldSpec(
         "work_email",
@@ -250,6 +273,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         ("Work email", "Employer email", "Work email address", "Office email"),
         _validated(normalise_email),
         bulk=quick_emails,
+        distinct=True,
     ),
     FieldSpec(
         "mobile",
@@ -258,6 +282,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         ("Mobile", "Mobile phone", "Mobile number", "Mobile no", "Cell", "Cell phone", "Mob"),
         _phone,
         bulk=_phones,
+        distinct=True,
         hint="read as a UK number unless it starts with +",
     ),
     FieldSpec(
@@ -267,6 +292,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         ("Other phone", "Phone", "Telephone", "Home phone", "Landline", "Tel", "Phone number"),
         _phone,
         bulk=_phones,
+        distinct=True,
     ),
     FieldSpec(
         "address_line1",
@@ -274,6 +300,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "member",
         ("Address line 1", "Address 1", "Address1", "Address", "Street", "Home address"),
         _text(200),
+        distinct=True,
     ),
     FieldSpec(
         "address_line2",

@@ -47,6 +47,12 @@ FORMULA = (
 _EMPLOYER_EMPTY = "Employer is empty: the branch covers several employers, so name this one."
 
 
+@dataclass(frozen=True)
+class _Problem:
+    text: str
+    message: str
+
+
 class _Keep:
     """An empty cell in a column whose empty cells leave the register's value alone."""
 
@@ -475,31 +481,63 @@ class _Planner:
         spec = column.spec
         if empty is _MISSING:
             empty = KEEP if spec.empty == KEEPS else spec.empty_value
+        bulk = spec.bulk if reader is spec.reader else None
+        if spec.distinct:
+            return self._convert_each(column, raw, reader, bulk, empty_error, empty)
+        uniques = list(set(raw))
+        texts = [value.strip() for value in uniques]
+        vouched = bulk(texts) if bulk is not None else [None] * len(texts)
         mapping: dict[str, Any] = {}
         bad: dict[str, tuple[str, str]] = {}
-        texts = {value: value.strip() for value in set(raw)}
-        quick: dict[str, Any] = {}
-        if spec.bulk is not None and reader is spec.reader:
-            quick = spec.bulk([t for t in texts.values() if t and t[0] != "="])
-        for value, text in texts.items():
-            found = quick.get(text, _MISSING)
-            if found is not _MISSING:
+        for value, text, found in zip(uniques, texts, vouched, strict=True):
+            if found is not None:
                 mapping[value] = found
-            elif not text:
-                if empty_error is None:
-                    mapping[value] = empty
-                else:
-                    bad[value] = ("", empty_error)
-            elif text[0] == "=":
-                bad[value] = (text, FORMULA)
+                continue
+            problem = self._read_one(text, reader, empty_error, empty)
+            if type(problem) is _Problem:
+                bad[value] = (problem.text, problem.message)
             else:
-                try:
-                    mapping[value] = reader(text)
-                except CellError as exc:
-                    bad[value] = (text, str(exc))
+                mapping[value] = problem
         if bad:
             self._report(column, [(i, *bad[v]) for i, v in enumerate(raw) if v in bad])
         return list(map(mapping.get, raw))
+
+    def _convert_each(
+        self,
+        column: _Column,
+        raw: Sequence[str],
+        reader: Callable[[str], Any],
+        bulk: Callable[[list[str]], list[Any]] | None,
+        empty_error: str | None,
+        empty: Any,
+    ) -> list[Any]:
+        """_convert for columns whose cells nearly all differ: no dictionary of distinct values."""
+        texts = [value.strip() for value in raw]
+        values = bulk(texts) if bulk is not None else [None] * len(texts)
+        problems: list[tuple[int, str, str]] = []
+        for i in [i for i, v in enumerate(values) if v is None]:
+            read = self._read_one(texts[i], reader, empty_error, empty)
+            if type(read) is _Problem:
+                problems.append((i, read.text, read.message))
+                read = None
+            values[i] = read
+        if problems:
+            self._report(column, problems)
+        return values
+
+    @staticmethod
+    def _read_one(
+        text: str, reader: Callable[[str], Any], empty_error: str | None, empty: Any
+    ) -> Any:
+        """One cell's value, or a _Problem saying what is wrong with it."""
+        if not text:
+            return empty if empty_error is None else _Problem("", empty_error)
+        if text[0] == "=":
+            return _Problem(text, FORMULA)
+        try:
+            return reader(text)
+        except CellError as exc:
+            return _Problem(text, str(exc))
 
     def _employer_reader(self, text: str) -> int:
         found = self.employers.get(heading_key(text))
