@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final, NamedTuple
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -194,21 +194,26 @@ def send_queue(
     due = not_before(channel, now)
     key = request_key or uuid.uuid4()
     with transaction.atomic():
-        existing = Send.objects.select_for_update().filter(request_key=key).first()
+        existing = Send.objects.filter(request_key=key).first()
         if existing is not None:
             return existing
-        send = Send.objects.create(
-            branch=branch,
-            created_by=actor,
-            channel=channel,
-            subject=subject.strip() if channel == Channel.EMAIL else "",
-            template=template,
-            link=link.strip(),
-            segment=segment,
-            audience=audience[:200],
-            request_key=key,
-            created_at=now,
-        )
+        try:
+            with transaction.atomic():
+                send = Send.objects.create(
+                    branch=branch,
+                    created_by=actor,
+                    channel=channel,
+                    subject=subject.strip() if channel == Channel.EMAIL else "",
+                    template=template,
+                    link=link.strip(),
+                    segment=segment,
+                    audience=audience[:200],
+                    request_key=key,
+                    created_at=now,
+                )
+        except IntegrityError:
+            # Two clicks on Send raced each other; the other one queued the messages.
+            return Send.objects.get(request_key=key)
         skipped: Counter[str] = Counter()
         batch: list[tuple[Any, ...]] = []
         total = queued = 0

@@ -134,3 +134,53 @@ def test_killed_worker_neither_loses_nor_duplicates(tmp_path: Path) -> None:
     # The interesting case happened: the dead worker held messages it had not finished.
     print(f"killed holding {held}; handed over {handed_over}, recorded {recorded}")
     assert held > 0 or handed_over > recorded
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_clicks_on_send_at_once_queue_one_send() -> None:
+    import threading
+    import uuid
+
+    from django.db import connections
+
+    union = Union.objects.create(name="Union", slug="u")
+    region = core_actions.region_create(union=union, name="North West")
+    branch = core_actions.branch_create(region=region, name="Liverpool", employers=[])
+    Member.objects.bulk_create(
+        Member(
+            branch=branch,
+            membership_number=f"M{n}",
+            first_name="F",
+            last_name="L",
+            mobile=f"+4477{n:08d}",
+        )
+        for n in range(300)
+    )
+    key = uuid.uuid4()
+    barrier = threading.Barrier(2)
+    results: list[int] = []
+
+    def click() -> None:
+        try:
+            barrier.wait()
+            send = send_queue(
+                actor=None,
+                branch=branch,
+                channel="sms",
+                template="Vote",
+                members=Member.objects.filter(branch=branch),
+                audience="all",
+                request_key=key,
+            )
+            results.append(send.pk)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(results) == 2 and results[0] == results[1]
+    assert Message.objects.count() == 300
