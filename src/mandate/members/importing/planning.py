@@ -773,7 +773,8 @@ def _fetch(model: type[models.Model], queryset: Any, names: list[str]) -> list[t
         if isinstance(field, models.DateTimeField):
             convert = None  # only ever tested for being set
         elif isinstance(field, models.DateField):
-            convert = date.fromisoformat
+            # Django registers a converter for SQLite "date" columns; text is the fallback.
+            convert = _as_date
         elif isinstance(field, models.DecimalField):
             places = Decimal(1).scaleb(-(field.decimal_places or 0))
 
@@ -786,6 +787,10 @@ def _fetch(model: type[models.Model], queryset: Any, names: list[str]) -> list[t
             mapping = {v: (None if v is None else convert(v)) for v in set(columns[i])}
             columns[i] = list(map(mapping.__getitem__, columns[i]))
     return list(zip(*columns, strict=True))
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def _choice_list(names: list[str]) -> str:

@@ -447,3 +447,40 @@ def test_bulk_quick_checks_agree_with_the_normalisers() -> None:
     assert quick_emails(["Ann@Example.org"]) == [None]
     assert quick_postcodes(["l69 3bx"]) == [None]
     assert quick_gb_phones(["07712 345678", "07797 393755"]) == ["+447712345678", None]
+
+
+def test_reimport_of_every_column_type_changes_nothing(world: World) -> None:
+    header = [
+        "Membership No",
+        "Forename",
+        "Surname",
+        "Join date",
+        "Email consent",
+        "Status",
+        "FTE",
+        "Salary",
+        "Start date",
+        "End date",
+        "Workplace",
+        "Department",
+        "Contract",
+    ]
+    row = [
+        "N9",
+        "Al",
+        "Bo",
+        "01/02/2003",
+        "N",
+        "Lapsed",
+        "0.5",
+        "£41,000.10",
+        "02/03/2004",
+        "",
+        "Main campus",
+        "History",
+        "Zero hours",
+    ]
+    data = csv_bytes([row], header)
+    assert apply(world, data).ok
+    counts = plan_import(branch=world.liverpool, data=data).counts()
+    assert (counts["new"], counts["changed"], counts["unchanged"]) == (0, 0, 1)
