@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "mandate.members",
     "mandate.disputes",
     "mandate.ballots",
+    "mandate.turnout",
+    "mandate.calls",
     "django_tasks",
     "django_tasks_db",
     "mandate.messaging",
