@@ -17,6 +17,7 @@ from mandate.ballots.models import (
     Mandate,
     QuestionKind,
     Result,
+    StepStatus,
 )
 from mandate.core.models import Jurisdiction
 from mandate.law.arithmetic import meets_share, percent, share_label
@@ -299,3 +300,19 @@ def notice_figures(
                 )
             )
     return figures
+
+
+def attention_steps(
+    ballots: QuerySet[Ballot], today: dt.date, horizon_days: int = 7
+) -> list[ChecklistStep]:
+    """Statutory steps still to do that are overdue or due within HORIZON_DAYS, soonest first."""
+    return list(
+        ChecklistStep.objects.filter(
+            ballot__in=ballots,
+            status=StepStatus.PENDING,
+            due__isnull=False,
+            due__lte=today + dt.timedelta(days=horizon_days),
+        )
+        .select_related("ballot", "employer")
+        .order_by("due", "ballot_id", "order")[:12]
+    )

@@ -5,6 +5,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from mandate.core import policy
 from mandate.core.models import AuditEvent, Branch
@@ -29,10 +30,18 @@ def _branches_with_counts(request: HttpRequest) -> QuerySet[Branch]:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    from mandate.ballots.queries import attention_steps, mandate_register
+    from mandate.disputes.models import DisputeStatus
+    from mandate.disputes.queries import dispute_list
+
+    user = request.user
     branches = _branches_with_counts(request)
     total = branches.count()
     shown = list(branches[:24])
-    member = getattr(request.user, "member", None)
+    member = getattr(user, "member", None)
+    today = timezone.localdate()
+    ballots = policy.ballots_for(user, Perm.VIEW_BALLOTS)
+    expiring = [line for line in mandate_register(ballots, today) if line.warning is not None]
     return render(
         request,
         "core/home.html",
@@ -42,10 +51,14 @@ def home(request: HttpRequest) -> HttpResponse:
             "branches_more": total > len(shown),
             "member": member,
             "manage_roles_ids": set(
-                policy.branches_with(request.user, Perm.MANAGE_ROLES)
+                policy.branches_with(user, Perm.MANAGE_ROLES)
                 .filter(pk__in=[b.pk for b in shown])
                 .values_list("pk", flat=True)
             ),
+            "today": today,
+            "steps": attention_steps(ballots, today),
+            "expiring": expiring[:10],
+            "disputes": list(dispute_list(user).exclude(status=DisputeStatus.SETTLED)[:6]),
         },
     )
 

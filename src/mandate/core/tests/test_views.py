@@ -51,3 +51,34 @@ def test_logout_requires_post(client: Client, world: World) -> None:
 
 def test_healthz(client: Client, db: None) -> None:
     assert client.get("/healthz").content == b"ok"
+
+
+def test_home_shows_what_needs_attention(client: Client, world: World) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from mandate.ballots import actions as ballot_actions
+    from mandate.ballots.models import ChecklistStep, StepStatus
+    from mandate.disputes import actions as dispute_actions
+
+    today = timezone.localdate()
+    dispute = dispute_actions.dispute_create(
+        name="Redundancies", branch=world.liverpool, actor=world.secretary
+    )
+    ballot_actions.ballot_create(
+        dispute=dispute,
+        name="Redundancies ballot",
+        jurisdiction="gb",
+        opens=today + timedelta(days=5),
+        closes=today + timedelta(days=26),
+        actor=world.secretary,
+    )
+    overdue = ChecklistStep.objects.filter(rule_id="B-notice", status=StepStatus.PENDING)
+    assert overdue.exists()
+    body = login(client, "secretary").get("/").content.decode()
+    assert "Needs attention" in body and "Overdue" in body and "Redundancies ballot" in body
+    assert "Redundancies</a>" in body
+    # Another branch's officer sees none of it.
+    outsider = login(Client(), "outsider").get("/").content.decode()
+    assert "Redundancies" not in outsider and "Needs attention" not in outsider
