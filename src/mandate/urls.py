@@ -10,6 +10,7 @@ urlpatterns = [
     path("me/", views_self.my_details, name="my_details"),
     path("", include("mandate.messaging.urls")),
     path("ballots/", include("mandate.ballots.urls")),
+    path("calls/", include("mandate.calls.urls")),
     path("rulebook/", ballot_views.rulebook, name="rulebook"),
     path("rulebook/<str:jurisdiction>/", ballot_views.rulebook, name="rulebook_jurisdiction"),
     path(

@@ -19,4 +19,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_disputes": policy.can_anywhere(user, Perm.VIEW_DISPUTES),
         "nav_ballots": policy.can_anywhere(user, Perm.VIEW_BALLOTS),
         "nav_national": policy.has_national(user, Perm.VIEW_BRANCH),
+        "nav_calls": policy.can_anywhere(user, Perm.MAKE_CALLS),
     }

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
     from mandate.ballots.models import Ballot
+    from mandate.calls.models import CallAssignment
     from mandate.disputes.models import Dispute
     from mandate.members.models import Member
 
@@ -43,6 +44,7 @@ class Perm(StrEnum):
     MANAGE_STRUCTURE = "manage_structure"
     MANAGE_ROLES = "manage_roles"
     SEND_MESSAGES = "send_messages"
+    MAKE_CALLS = "make_calls"
 
 
 _OFFICER = frozenset(
@@ -60,6 +62,7 @@ _OFFICER = frozenset(
         Perm.MANAGE_BALLOTS,
         Perm.VIEW_BALLOTS,
         Perm.SEND_MESSAGES,
+        Perm.MAKE_CALLS,
     }
 )
 
@@ -76,10 +79,11 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.EDIT_MEMBERS,
             Perm.VIEW_DISPUTES,
             Perm.VIEW_BALLOTS,
+            Perm.MAKE_CALLS,
         }
     ),
     # Callers reach only the contacts a call assignment hands them, through their own views.
-    RoleKind.CALLER: frozenset(),
+    RoleKind.CALLER: frozenset({Perm.MAKE_CALLS}),
     RoleKind.FUND_PANEL: frozenset({Perm.VIEW_FUNDS, Perm.VIEW_SALARY}),
     RoleKind.MEMBER: frozenset(),
 }
@@ -376,3 +380,53 @@ def employers_with(user: User | AnonymousUser, perm: Perm) -> QuerySet[Employer]
     if perm in grants(user).national:
         return Employer.objects.all()
     return Employer.objects.filter(branches__in=branches_with(user, perm)).distinct()
+
+
+# Phone banking --------------------------------------------------------------------------------
+# Organisers manage a call assignment with MANAGE_BALLOTS over its branch (national ones
+# nationally). Callers work only the assignments they were added to, and only while they hold
+# MAKE_CALLS there; they reach a member only through the contact the queue hands them.
+
+
+def can_manage_calls(user: User | AnonymousUser, branch: Branch | None) -> bool:
+    """True if the user may create and run call assignments for BRANCH (None: nationally)."""
+    if branch is None:
+        return has_national(user, Perm.MANAGE_BALLOTS)
+    return has_branch_perm(user, Perm.MANAGE_BALLOTS, branch)
+
+
+def call_assignments_managed(user: User | AnonymousUser) -> QuerySet[CallAssignment]:
+    """The call assignments the user may run as an organiser."""
+    from mandate.calls.models import CallAssignment
+
+    if has_national(user, Perm.MANAGE_BALLOTS):
+        return CallAssignment.objects.all()
+    return CallAssignment.objects.filter(
+        branch__in=branches_with(user, Perm.MANAGE_BALLOTS), branch__isnull=False
+    )
+
+
+def call_assignments_to_work(user: User | AnonymousUser) -> QuerySet[CallAssignment]:
+    """The call assignments the user was added to as a caller and may still work."""
+    from mandate.calls.models import CallAssignment
+
+    if not user.is_authenticated or not can_anywhere(user, Perm.MAKE_CALLS):
+        return CallAssignment.objects.none()
+    mine = CallAssignment.objects.filter(callers__user_id=user.pk)
+    if has_national(user, Perm.MAKE_CALLS):
+        return mine
+    # A national assignment is worked by whoever a national officer added, from any branch.
+    return mine.filter(Q(branch__isnull=True) | Q(branch__in=branches_with(user, Perm.MAKE_CALLS)))
+
+
+def get_call_assignment(user: User | AnonymousUser, pk: Any, *, manage: bool) -> CallAssignment:
+    """Return call assignment PK to run (MANAGE) or to work as a caller, else raise 404."""
+    try:
+        pk_int = int(pk)
+    except (TypeError, ValueError):
+        raise Http404("No such call assignment.") from None
+    qs = call_assignments_managed(user) if manage else call_assignments_to_work(user)
+    found = qs.select_related("ballot", "branch", "constituency").filter(pk=pk_int).first()
+    if found is None:
+        raise Http404("No such call assignment.")
+    return found
