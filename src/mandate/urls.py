@@ -10,6 +10,9 @@ urlpatterns = [
     path("me/", views_self.my_details, name="my_details"),
     path("", include("mandate.messaging.urls")),
     path("ballots/", include("mandate.ballots.urls")),
+    path("gtvo/", include("mandate.turnout.urls")),
+    # Public, no login: a member's personal GTVO link (the signed token is the credential).
+    path("v/", include("mandate.turnout.urls_public")),
     path("calls/", include("mandate.calls.urls")),
     path("rulebook/", ballot_views.rulebook, name="rulebook"),
     path("rulebook/<str:jurisdiction>/", ballot_views.rulebook, name="rulebook_jurisdiction"),

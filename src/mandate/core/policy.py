@@ -19,7 +19,7 @@ from mandate.core.models import AuditEvent, Branch, Employer, Role, RoleKind, Us
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
-    from mandate.ballots.models import Ballot
+    from mandate.ballots.models import Ballot, Constituency
     from mandate.calls.models import CallAssignment
     from mandate.disputes.models import Dispute
     from mandate.members.models import Member
@@ -430,3 +430,37 @@ def get_call_assignment(user: User | AnonymousUser, pk: Any, *, manage: bool) ->
     if found is None:
         raise Http404("No such call assignment.")
     return found
+
+
+# Get the Vote Out ---------------------------------------------------------------------------
+# GTVO figures are counted per constituency. Whoever manages the ballot sees every constituency;
+# others see the constituencies of employers their branches cover (a rep: their branch's, read
+# only). Reminders need SEND_MESSAGES there; settings and the scrutineer's export need
+# MANAGE_BALLOTS over the ballot.
+
+
+def gtvo_constituencies(user: User | AnonymousUser, ballot: Ballot) -> QuerySet[Constituency]:
+    """The constituencies of BALLOT (already in the user's sight) whose GTVO figures they see."""
+    from mandate.ballots.models import Constituency
+
+    qs = Constituency.objects.filter(ballot=ballot)
+    if can_on_ballot(user, Perm.MANAGE_BALLOTS, ballot):
+        return qs
+    return qs.filter(employer__in=employers_with(user, Perm.VIEW_BALLOTS))
+
+
+def gtvo_can_manage(user: User | AnonymousUser, ballot: Ballot) -> bool:
+    """True if the user may change BALLOT's GTVO settings and export replacement requests."""
+    return can_on_ballot(user, Perm.MANAGE_BALLOTS, ballot)
+
+
+def gtvo_remind_constituencies(
+    user: User | AnonymousUser, ballot: Ballot
+) -> QuerySet[Constituency]:
+    """The constituencies of BALLOT whose electorate the user may send reminders to."""
+    from mandate.ballots.models import Constituency
+
+    qs = Constituency.objects.filter(ballot=ballot)
+    if has_national(user, Perm.SEND_MESSAGES):
+        return qs
+    return qs.filter(employer__in=employers_with(user, Perm.SEND_MESSAGES))

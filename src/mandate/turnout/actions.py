@@ -9,7 +9,9 @@ they are kept in ``ContactEvent``. Exports and settings changes are audited.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -17,6 +19,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from mandate.ballots.models import Ballot, BallotState, Constituency, ElectorateEntry
+from mandate.core.audit import audit_record
 from mandate.core.errors import DomainError, InvalidState
 from mandate.core.models import User
 from mandate.members.models import Member
@@ -24,6 +27,8 @@ from mandate.turnout.models import (
     STRENGTH,
     ContactEvent,
     ContactStatus,
+    GtvoSettings,
+    ReplacementRequest,
     Source,
     Status,
     TurnoutSnapshot,
@@ -182,3 +187,200 @@ def snapshots_take(*, ballot: Ballot, day: dt.date | None = None) -> int:
             },
         )
     return len(constituencies)
+
+
+# Links ------------------------------------------------------------------------------------
+
+
+def links_ensure(*, ballot: Ballot, member_ids: list[int]) -> dict[int, ContactStatus]:
+    """Status rows (the holders of link nonces) for MEMBER_IDS in the electorate, created in bulk
+    where missing. Members outside the electorate are left out."""
+    found = {
+        r.member_id: r
+        for r in ContactStatus.objects.filter(ballot=ballot, member_id__in=member_ids)
+    }
+    missing = [m for m in member_ids if m not in found]
+    if missing:
+        entries = (
+            ElectorateEntry.objects.filter(
+                constituency__ballot=ballot, member_id__in=missing, entitled=True
+            )
+            .order_by("member_id", "constituency_id")
+            .values_list("member_id", "constituency_id")
+        )
+        first: dict[int, int] = {}
+        for member_id, constituency_id in entries:
+            first.setdefault(member_id, constituency_id)
+        ContactStatus.objects.bulk_create(
+            (
+                ContactStatus(ballot=ballot, member_id=m, constituency_id=c)
+                for m, c in first.items()
+            ),
+            batch_size=5000,
+            ignore_conflicts=True,
+        )
+        found.update(
+            {
+                r.member_id: r
+                for r in ContactStatus.objects.filter(ballot=ballot, member_id__in=list(first))
+            }
+        )
+    return found
+
+
+@transaction.atomic
+def link_rotate(*, ballot: Ballot, member: Member, actor: User | None) -> ContactStatus:
+    """Revoke MEMBER's personal link for BALLOT (a new one is made with the next message)."""
+    from mandate.turnout.links import new_nonce
+
+    row = status_row(ballot, member.pk, lock=True)
+    row.nonce = new_nonce()
+    row.save(update_fields=["nonce"])
+    audit_record(
+        actor=actor, action="turnout.link_revoke", obj=ballot, branch=ballot.dispute.branch
+    )
+    return row
+
+
+# Replacement papers -----------------------------------------------------------------------
+
+ADDRESS_FIELDS = ("address_line1", "address_line2", "town", "postcode")
+
+
+@transaction.atomic
+def replacement_request(
+    *,
+    ballot: Ballot,
+    member: Member,
+    address: dict[str, str],
+    today: dt.date | None = None,
+) -> ReplacementRequest:
+    """Ask the scrutineer for a replacement paper posted to the confirmed home address."""
+    from mandate.members.actions import member_update
+
+    _check_open(ballot)
+    today = today or timezone.localdate()
+    gtvo = GtvoSettings.for_ballot(ballot)
+    if not gtvo.replacement_open_on(today):
+        raise GtvoError(
+            f"Replacement papers can be asked for from {gtvo.window_opens:%-d %B} to "
+            f"{gtvo.window_closes:%-d %B %Y}."
+        )
+    if not address.get("address_line1") or not address.get("postcode"):
+        raise GtvoError("Give your home address and postcode: the paper is posted there.")
+    row = status_row(ballot, member.pk, lock=True)
+    pending = ReplacementRequest.objects.filter(
+        ballot=ballot, member=member, exported_at__isnull=True
+    ).first()
+    changes = {f: address.get(f, "") for f in ADDRESS_FIELDS}
+    member_update(member=member, changes=changes, actor=None, source="gtvo-link")
+    if pending is not None:
+        for f in ADDRESS_FIELDS:
+            setattr(pending, f, changes[f])
+        pending.at = timezone.now()
+        pending.save(update_fields=[*ADDRESS_FIELDS, "at"])
+        request = pending
+    else:
+        request = ReplacementRequest.objects.create(
+            ballot=ballot, member=member, constituency_id=row.constituency_id, **changes
+        )
+    contact_record(
+        ballot=ballot, member=member, status=Status.REPLACEMENT_REQUESTED, source=Source.SELF_REPORT
+    )
+    return request
+
+
+REPLACEMENT_COLUMNS = (
+    "membership_number",
+    "first_name",
+    "last_name",
+    "address_line1",
+    "address_line2",
+    "town",
+    "postcode",
+    "constituency",
+    "requested_at",
+)
+
+
+@transaction.atomic
+def replacements_export(
+    *, ballot: Ballot, actor: User | None, include_exported: bool = False
+) -> tuple[str, int]:
+    """The replacement requests as the scrutineer's CSV; marks them exported and audits the count.
+
+    Cells a spreadsheet would run as formulas are neutralised.
+    """
+    from mandate.members.queries import neutralise_cell
+
+    qs = ReplacementRequest.objects.filter(ballot=ballot).select_for_update()
+    if not include_exported:
+        qs = qs.filter(exported_at__isnull=True)
+    requests = list(qs.select_related("member", "constituency").order_by("at", "pk"))
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(REPLACEMENT_COLUMNS)
+    for r in requests:
+        writer.writerow(
+            neutralise_cell(v)
+            for v in (
+                r.member.membership_number,
+                r.member.first_name,
+                r.member.last_name,
+                r.address_line1,
+                r.address_line2,
+                r.town,
+                r.postcode,
+                r.constituency.name,
+                timezone.localtime(r.at).strftime("%Y-%m-%d %H:%M"),
+            )
+        )
+    now = timezone.now()
+    ReplacementRequest.objects.filter(
+        pk__in=[r.pk for r in requests], exported_at__isnull=True
+    ).update(exported_at=now)
+    audit_record(
+        actor=actor,
+        action="turnout.replacements_export",
+        obj=ballot,
+        branch=ballot.dispute.branch,
+        detail={"count": len(requests), "include_exported": include_exported},
+    )
+    return buffer.getvalue(), len(requests)
+
+
+# Settings ---------------------------------------------------------------------------------
+
+SETTINGS_FIELDS = (
+    "replacement_opens",
+    "replacement_closes",
+    "posting_lead_days",
+    "prior_turnout_percent",
+    "prior_strength",
+    "link_grace_days",
+)
+
+
+@transaction.atomic
+def settings_save(*, ballot: Ballot, actor: User | None, values: dict[str, object]) -> GtvoSettings:
+    """Save BALLOT's GTVO settings; audit which fields changed."""
+    current = GtvoSettings.objects.select_for_update().filter(ballot=ballot).first()
+    gtvo = current if current is not None else GtvoSettings(ballot=ballot)
+    opens, closes = values.get("replacement_opens"), values.get("replacement_closes")
+    if isinstance(opens, dt.date) and isinstance(closes, dt.date) and closes < opens:
+        raise GtvoError("The replacement window must close on or after the day it opens.")
+    changed = sorted(f for f in SETTINGS_FIELDS if f in values and getattr(gtvo, f) != values[f])
+    for f in changed:
+        setattr(gtvo, f, values[f])
+    gtvo.updated_at = timezone.now()
+    gtvo.updated_by = actor
+    gtvo.save()
+    audit_record(
+        actor=actor,
+        action="turnout.settings",
+        obj=ballot,
+        branch=ballot.dispute.branch,
+        detail={"fields": changed},
+    )
+    return gtvo
