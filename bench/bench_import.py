@@ -386,8 +386,9 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
     del applied, data
     _clear(branch)
 
-    baseline_s, baseline_rows = _baseline(branch, path)
+    # The process's peak so far: generating the file streams, so this is the imports' peak.
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    baseline_s, baseline_rows = _baseline(branch, path)
 
     def rate(seconds: float) -> float:
         return args.rows / seconds
@@ -412,7 +413,7 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
         f"ratio to baseline:         command {rate(command_s) / baseline_rate:.2f}, "
         f"wizard {rate(wizard_s) / baseline_rate:.2f}"
     )
-    print(f"peak memory (max RSS):     {peak_mb:6.0f} MB")
+    print(f"peak memory (max RSS) of the imports: {peak_mb:.0f} MB")
     ok = rate(command_s) >= 20_000 and rate(wizard_s) >= 20_000 and peak_mb < 500
     print("target (>= 20,000 rows/s both ways, < 500 MB):", "met" if ok else "NOT met")
     return 0 if ok else 1

@@ -437,9 +437,11 @@ class _Planner:
         plan = self.plan
         by_name = {c.spec.name: c for c in columns}
         # zip walks the rows once in C; a comprehension per column walks them once per column.
+        count = len(rows)
         transposed = list(zip(*rows, strict=False))
         raw = {c.spec.name: transposed[c.index] for c in columns}
         del transposed
+        rows.clear()  # the cells live on in the columns; the row lists are no longer needed
         for column in columns:
             spec = column.spec
             if spec.name in SITE_FIELDS:
@@ -460,7 +462,7 @@ class _Planner:
                     empty=self.sole_employer,
                 )
             else:
-                employer_ids = [self.sole_employer] * len(rows)
+                employer_ids = [self.sole_employer] * count
             plan.employment_values["employer_id"] = employer_ids
             for kind, table in (("workplace", self.workplaces), ("department", self.departments)):
                 if kind in by_name:
