@@ -17,8 +17,9 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from mandate.ballots import actions
-from mandate.ballots.models import Ballot, StepStatus
+from mandate.ballots.models import Ballot, Constituency, NoticeKind, StepStatus
 from mandate.core.demo import DemoContext
+from mandate.core.models import Employer
 from mandate.disputes.models import Dispute
 
 # The dispute names the disputes demo creates.
@@ -159,4 +160,27 @@ def _national_ballot(ctx: DemoContext, dispute: Dispute, today: dt.date) -> Ball
     actions.results_import(
         ballot=ballot, data=data, filename="scrutineer-report.xlsx", actor=None, today=today
     )
+    ballot.refresh_from_db()
+    # Metrobus 2009: result notices go out the day the result arrives, to members and to every
+    # employer, before any notice of action.
+    sent_at = timezone.make_aware(dt.datetime.combine(closes + dt.timedelta(days=1), dt.time(10)))
+    actions.notice_mark_sent(
+        ballot=ballot,
+        kind=NoticeKind.MEMBER_STATEMENT,
+        sent_at=sent_at,
+        method="Email and branch website",
+        actor=None,
+    )
+    employer_ids = Constituency.objects.filter(ballot=ballot, employer__isnull=False).values(
+        "employer_id"
+    )
+    for employer in Employer.objects.filter(pk__in=employer_ids):
+        actions.notice_mark_sent(
+            ballot=ballot,
+            kind=NoticeKind.EMPLOYER_LETTER,
+            employer=employer,
+            sent_at=sent_at,
+            method="Email to the registrar",
+            actor=None,
+        )
     return ballot

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from mandate.ballots.models import (
     Ballot,
@@ -19,7 +19,7 @@ from mandate.ballots.models import (
     Result,
     StepStatus,
 )
-from mandate.core.models import Jurisdiction
+from mandate.core.models import Employer, Jurisdiction
 from mandate.law.arithmetic import meets_share, percent, share_label
 from mandate.law.model import Rulebook
 
@@ -303,11 +303,19 @@ def notice_figures(
 
 
 def attention_steps(
-    ballots: QuerySet[Ballot], today: dt.date, horizon_days: int = 7
+    ballots: QuerySet[Ballot],
+    today: dt.date,
+    *,
+    employers: QuerySet[Employer] | None = None,
+    horizon_days: int = 7,
 ) -> list[ChecklistStep]:
-    """Statutory steps still to do that are overdue or due within HORIZON_DAYS, soonest first."""
+    """Statutory steps still to do that are overdue or due within HORIZON_DAYS, soonest first;
+    steps for one employer only where it is among EMPLOYERS (when given)."""
+    steps = ChecklistStep.objects.all()
+    if employers is not None:
+        steps = steps.filter(Q(employer__isnull=True) | Q(employer__in=employers))
     return list(
-        ChecklistStep.objects.filter(
+        steps.filter(
             ballot__in=ballots,
             status=StepStatus.PENDING,
             due__isnull=False,

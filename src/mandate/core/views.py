@@ -42,6 +42,12 @@ def home(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     ballots = policy.ballots_for(user, Perm.VIEW_BALLOTS)
     expiring = [line for line in mandate_register(ballots, today) if line.warning is not None]
+    # Steps are work to do: only for ballots the user runs, and only their own employers' rows.
+    steps = attention_steps(
+        policy.ballots_for(user, Perm.MANAGE_BALLOTS),
+        today,
+        employers=policy.employers_with(user, Perm.MANAGE_BALLOTS),
+    )
     return render(
         request,
         "core/home.html",
@@ -56,7 +62,7 @@ def home(request: HttpRequest) -> HttpResponse:
                 .values_list("pk", flat=True)
             ),
             "today": today,
-            "steps": attention_steps(ballots, today),
+            "steps": steps,
             "expiring": expiring[:10],
             "disputes": list(dispute_list(user).exclude(status=DisputeStatus.SETTLED)[:6]),
         },

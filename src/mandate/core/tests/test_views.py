@@ -79,6 +79,7 @@ def test_home_shows_what_needs_attention(client: Client, world: World) -> None:
     body = login(client, "secretary").get("/").content.decode()
     assert "Needs attention" in body and "Overdue" in body and "Redundancies ballot" in body
     assert "Redundancies</a>" in body
-    # Another branch's officer sees none of it.
+    # A rep runs no ballot: nothing to do here for them. Another branch's officer sees none.
+    assert "Needs attention" not in login(Client(), "rep").get("/").content.decode()
     outsider = login(Client(), "outsider").get("/").content.decode()
     assert "Redundancies" not in outsider and "Needs attention" not in outsider
