@@ -109,7 +109,12 @@ def _claim(assignment: CallAssignment, caller: User, now: dt.datetime) -> CallTa
             return None
         picked.state, picked.held_by, picked.held_until = TargetState.HELD, caller, now + LEASE
         return picked
-    for pk in list(queue.values_list("pk", flat=True)[:CANDIDATES]):
+    return claim_first_free(list(queue.values_list("pk", flat=True)[:CANDIDATES]), caller, now)
+
+
+def claim_first_free(pks: list[int], caller: User, now: dt.datetime) -> CallTarget | None:
+    """Claim the first of PKS (read a moment ago) that is still free when the update runs."""
+    for pk in pks:
         if _take(pk, caller, now):
             return CallTarget.objects.select_related("member", "constituency").get(pk=pk)
     return None

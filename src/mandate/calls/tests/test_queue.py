@@ -361,18 +361,8 @@ def test_conditional_claim_loses_a_race_and_moves_on(bank) -> None:
     assert queue._take(order[0], bank.caller2, now)
     assert not queue._take(order[0], bank.caller, now)  # second writer sees 0 rows
     # Interleave: the caller read the queue before caller2's claim committed.
-    stale = queue.candidates
-    queue_read = list(order)
-
-    class Stale:
-        def values_list(self, *a, **k):
-            return queue_read
-
-    try:
-        queue.candidates = lambda a, n: Stale()  # type: ignore[assignment]
-        got = queue._claim(bank.assignment, bank.caller, now)
-    finally:
-        queue.candidates = stale
+    got = queue.claim_first_free(order, bank.caller, now)
     assert got.pk == order[1]
     holders = dict(CallTarget.objects.filter(state=TargetState.HELD).values_list("pk", "held_by"))
     assert holders == {order[0]: bank.caller2.pk, order[1]: bank.caller.pk}
+    assert queue.claim_first_free(order[:2], bank.caller, now) is None
