@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from mandate.ballots.models import Ballot, Constituency
     from mandate.calls.models import CallAssignment
     from mandate.disputes.models import Dispute
+    from mandate.meetings.models import Meeting
     from mandate.members.models import Member
 
 
@@ -45,6 +46,7 @@ class Perm(StrEnum):
     MANAGE_ROLES = "manage_roles"
     SEND_MESSAGES = "send_messages"
     MAKE_CALLS = "make_calls"
+    MANAGE_MEETINGS = "manage_meetings"
 
 
 _OFFICER = frozenset(
@@ -63,6 +65,7 @@ _OFFICER = frozenset(
         Perm.VIEW_BALLOTS,
         Perm.SEND_MESSAGES,
         Perm.MAKE_CALLS,
+        Perm.MANAGE_MEETINGS,
     }
 )
 
@@ -80,6 +83,8 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.VIEW_DISPUTES,
             Perm.VIEW_BALLOTS,
             Perm.MAKE_CALLS,
+            # Reps steward meetings: check people in and count hands.
+            Perm.MANAGE_MEETINGS,
         }
     ),
     # Callers reach only the contacts a call assignment hands them, through their own views.
@@ -464,3 +469,81 @@ def gtvo_remind_constituencies(
     if has_national(user, Perm.SEND_MESSAGES):
         return qs
     return qs.filter(employer__in=employers_with(user, Perm.SEND_MESSAGES))
+
+
+# Meetings -----------------------------------------------------------------------------------
+# A branch's meetings are seen by anyone holding a role in the branch (members included, so they
+# can check in and read results) and by regional and national officers over it; they are run by
+# whoever holds MANAGE_MEETINGS there (officers, and reps as stewards). A national delegate
+# meeting is seen by anyone who runs meetings somewhere and run only nationally; delegates reach
+# it through their personal links. Organising channels are the branch's own: only people with a
+# role in that branch, or a member record in it, see them; nobody else learns they exist.
+
+
+def in_branch(user: User | AnonymousUser, branch: Branch) -> bool:
+    """True if the user is one of BRANCH's own people: any role there, or a member record."""
+    if not user.is_authenticated:
+        return False
+    if branch.pk in grants(user).by_branch:
+        return True
+    from mandate.members.models import Member
+
+    return Member.objects.filter(user_id=user.pk, branch=branch).exists()
+
+
+def can_manage_meeting_in(user: User | AnonymousUser, branch: Branch | None) -> bool:
+    """True if the user may set up and run meetings for BRANCH (None: national meetings)."""
+    if branch is None:
+        return has_national(user, Perm.MANAGE_MEETINGS)
+    return has_branch_perm(user, Perm.MANAGE_MEETINGS, branch)
+
+
+def can_see_meetings_of(user: User | AnonymousUser, branch: Branch | None) -> bool:
+    if branch is None:
+        return can_anywhere(user, Perm.MANAGE_MEETINGS)
+    return has_branch_perm(user, Perm.VIEW_BRANCH, branch) or in_branch(user, branch)
+
+
+def get_meeting_branch(user: User | AnonymousUser, slug: str) -> Branch:
+    """Return branch SLUG if the user may see its meetings, else raise 404."""
+    branch = Branch.objects.select_related("region").filter(slug=slug).first()
+    if branch is None or not can_see_meetings_of(user, branch):
+        raise Http404("No such branch.")
+    return branch
+
+
+def get_channels_branch(user: User | AnonymousUser, slug: str) -> Branch:
+    """Return branch SLUG if the user is one of its own people, else raise 404."""
+    branch = Branch.objects.select_related("region").filter(slug=slug).first()
+    if branch is None or not in_branch(user, branch):
+        raise Http404("No such branch.")
+    return branch
+
+
+def can_manage_channels(user: User | AnonymousUser, branch: Branch) -> bool:
+    """Channels are kept by the branch's own meeting organisers, not from outside the branch."""
+    return Perm.MANAGE_MEETINGS in grants(user).by_branch.get(branch.pk, set())
+
+
+def get_meeting(user: User | AnonymousUser, pk: Any, *, manage: bool = False) -> Meeting:
+    """Return meeting PK if the user may see it (and, with MANAGE, run it), else raise 404.
+
+    In sight but not theirs to run (a member asking for the steward's console): 403.
+    """
+    from mandate.core.errors import PermissionDenied
+    from mandate.meetings.models import Meeting
+
+    try:
+        pk_int = int(pk)
+    except (TypeError, ValueError):
+        raise Http404("No such meeting.") from None
+    meeting = (
+        Meeting.objects.select_related("branch", "branch__region", "series")
+        .filter(pk=pk_int)
+        .first()
+    )
+    if meeting is None or not can_see_meetings_of(user, meeting.branch):
+        raise Http404("No such meeting.")
+    if manage and not can_manage_meeting_in(user, meeting.branch):
+        raise PermissionDenied("Only the meeting's organisers and stewards can do that.")
+    return meeting
