@@ -1104,3 +1104,22 @@ def rule_override_create(
         },
     )
     return override
+
+
+@transaction.atomic
+def exclusion_remove(*, exclusion: ElectorateExclusion, actor: User | None) -> None:
+    """Take a recorded exclusion back, before the electorate is frozen."""
+    ballot = exclusion.ballot
+    if ballot.is_frozen:
+        raise InvalidState(
+            f"The ballot “{ballot.name}” is {BallotState(ballot.state).label.lower()}: its "
+            "electorate is frozen and can no longer change."
+        )
+    audit_record(
+        actor=actor,
+        action="ballot.exclusion_remove",
+        obj=ballot,
+        branch=_branch(ballot),
+        detail={"reason": exclusion.reason},
+    )
+    exclusion.delete()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mandate.ballots import views
+from mandate.ballots import views, views_electorate
 
 app_name = "ballots"
 
@@ -12,6 +12,13 @@ urlpatterns = [
     path("<int:pk>/", views.ballot_detail, name="detail"),
     path("<int:pk>/steps/<int:step>/", views.step_record, name="step"),
     path("<int:pk>/open/", views.ballot_open, name="open"),
+    path("<int:pk>/electorate/", views_electorate.electorate, name="electorate"),
+    path("<int:pk>/electorate/exclude/", views_electorate.exclusion_add, name="exclusion_add"),
+    path(
+        "<int:pk>/electorate/exclusions/<int:exclusion>/remove/",
+        views_electorate.exclusion_remove,
+        name="exclusion_remove",
+    ),
     path("<int:pk>/close/", views.ballot_close, name="close"),
     path("<int:pk>/results/", views.national_results, name="results"),
     path("<int:pk>/results/enter/", views.result_enter, name="enter"),
