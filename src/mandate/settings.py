@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "mandate.messaging",
     "mandate.meetings",
+    "mandate.votes",
 ]
 
 MIDDLEWARE = [
