@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "mandate.messaging",
     "mandate.meetings",
     "mandate.votes",
+    "mandate.actions",
 ]
 
 MIDDLEWARE = [
