@@ -14,6 +14,7 @@ urlpatterns = [
     # Public, no login: a member's personal GTVO link (the signed token is the credential).
     path("v/", include("mandate.turnout.urls_public")),
     path("calls/", include("mandate.calls.urls")),
+    path("meetings/", include("mandate.meetings.urls")),
     path("rulebook/", ballot_views.rulebook, name="rulebook"),
     path("rulebook/<str:jurisdiction>/", ballot_views.rulebook, name="rulebook_jurisdiction"),
     path(
