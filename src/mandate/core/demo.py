@@ -36,6 +36,8 @@ DEMO_LOGINS = [
     ("rep", "rep: University of Liverpool, Health and Life Sciences building"),
     ("ucl-secretary", "branch secretary: University College London (cannot see Liverpool)"),
     ("member", "member: University of Liverpool"),
+    ("caller1", "volunteer caller: University of Liverpool phone bank"),
+    ("caller2", "volunteer caller: University of Liverpool phone bank"),
 ]
 
 DEMO_STEPS: list[str] = [
@@ -43,6 +45,7 @@ DEMO_STEPS: list[str] = [
     "mandate.members.demo.build_members",
     "mandate.disputes.demo.build_disputes",
     "mandate.ballots.demo.build_ballots",
+    "mandate.calls.demo.build_calls",
     "mandate.core.demo.build_logins",
 ]
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from mandate.core.models import AuditEvent, Branch, Employer, Role, RoleKind, User
+from mandate.core.models import AuditEvent, Branch, Employer, Region, Role, RoleKind, User
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -547,3 +547,16 @@ def get_meeting(user: User | AnonymousUser, pk: Any, *, manage: bool = False) ->
     if manage and not can_manage_meeting_in(user, meeting.branch):
         raise PermissionDenied("Only the meeting's organisers and stewards can do that.")
     return meeting
+
+
+# Rolling waves --------------------------------------------------------------------------------
+# The wave planner spans regions: national officers plan across the union, regional officers
+# within their own regions. A branch officer has no planner (their branch is in someone's wave).
+
+
+def wave_regions(user: User | AnonymousUser, perm: Perm = Perm.MANAGE_BALLOTS) -> QuerySet[Region]:
+    """The regions whose branches the user may put into a rolling wave (none: no planner)."""
+    g = grants(user)
+    if perm in g.national:
+        return Region.objects.all()
+    return Region.objects.filter(pk__in=[r for r, p in g.by_region.items() if perm in p])

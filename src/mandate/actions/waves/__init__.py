@@ -1,0 +1,1 @@
+"""Rolling regional strike waves: the planner (plain Python) and its pages."""
