@@ -7,21 +7,27 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from mandate.actions.checks import CheckResult, action_checks, failing
 from mandate.actions.models import (
     Action,
     ActionDay,
     ActionKind,
     ActionStatus,
     AsosType,
+    DeliveryMethod,
+    NoticeOfAction,
     Pattern,
 )
-from mandate.ballots.models import Ballot, Constituency
+from mandate.actions.queries import Figures, action_employers, notice_figures
+from mandate.ballots.models import Ballot, Constituency, NoticeKind, ResultNotice
+from mandate.ballots.rules import load_rulebook
 from mandate.core.audit import audit_record
-from mandate.core.errors import DomainError
-from mandate.core.models import User, Workplace
+from mandate.core.errors import DomainError, InvalidState
+from mandate.core.models import Employer, User, Workplace
 from mandate.disputes.models import Dispute
 
 
@@ -185,5 +191,240 @@ def action_transition(*, action: Action, status: str, actor: User | None) -> Act
             obj=locked,
             branch=locked.dispute.branch,
             detail={"from": previous, "to": status},
+        )
+    return locked
+
+
+class ActionBlocked(DomainError):
+    """The action failed a check and cannot be called; every failing reason is listed."""
+
+    status_code = 409
+
+    def __init__(self, action: Action, reasons: list[CheckResult]) -> None:
+        self.reasons = reasons
+        listed = " ".join(
+            f"{r.rule_id}: {r.message}" + (f" ({r.citation})" if r.citation else "")
+            for r in reasons
+        )
+        super().__init__(f"“{action.title}” cannot be called. {listed}")
+
+
+def action_call(*, action: Action, actor: User | None, today: dt.date | None = None) -> Action:
+    """Call the action (or call it again after a suspension) if, and only if, every check passes."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        locked = (
+            Action.objects.select_for_update()
+            .select_related("ballot", "dispute", "dispute__branch")
+            .get(pk=action.pk)
+        )
+        locked.check_transition(ActionStatus.CALLED)
+        failures = failing(action_checks(locked, today=today))
+        if failures:
+            raise ActionBlocked(locked, failures)
+        resumed = locked.status == ActionStatus.SUSPENDED
+        locked.status = ActionStatus.CALLED
+        locked.called_at = timezone.now()
+        locked.called_by = actor
+        # The suspension is answered (new notice or employer's agreement); a later one starts anew.
+        locked.suspended_at = None
+        locked.save(update_fields=["status", "called_at", "called_by", "suspended_at"])
+        audit_record(
+            actor=actor,
+            action="action.call",
+            obj=locked,
+            branch=locked.dispute.branch,
+            detail={"resumed": resumed},
+        )
+    return locked
+
+
+def action_set_flags(
+    *,
+    action: Action,
+    actor: User | None,
+    exclude_unballoted: bool | None = None,
+    employer_agreed_resumption: bool | None = None,
+) -> Action:
+    """Record that new joiners are told they are not called, or that the employer agreed to a
+    resumption without a new notice."""
+    with transaction.atomic():
+        locked = Action.objects.select_for_update().select_related("dispute").get(pk=action.pk)
+        fields = []
+        if exclude_unballoted is not None:
+            locked.exclude_unballoted = exclude_unballoted
+            fields.append("exclude_unballoted")
+        if employer_agreed_resumption is not None:
+            if employer_agreed_resumption and locked.suspended_at is None:
+                raise ActionError("The action is not suspended: there is nothing to resume.")
+            locked.employer_agreed_resumption = employer_agreed_resumption
+            fields.append("employer_agreed_resumption")
+        if fields:
+            locked.save(update_fields=fields)
+            audit_record(
+                actor=actor,
+                action="action.flags",
+                obj=locked,
+                branch=locked.dispute.branch,
+                detail={f: getattr(locked, f) for f in fields},
+            )
+    return locked
+
+
+# Notices of action (s234A) ------------------------------------------------------------------
+
+
+def _explanation(action: Action, employer: Employer, figures: Figures, on: dt.date) -> str:
+    ballot = action.ballot
+    frozen = (
+        f"{timezone.localtime(ballot.electorate_frozen_at):%d %B %Y}"
+        if ballot.electorate_frozen_at
+        else f"{ballot.opens:%d %B %Y}"
+    )
+    narrowed = []
+    if action.category_list():
+        narrowed.append("the job categories listed")
+    if action.workplaces.exists():
+        narrowed.append("the workplaces listed")
+    scope = f", limited to {' and '.join(narrowed)}" if narrowed else ""
+    return (
+        f"The figures are the union's members employed by {employer.name} who were entitled to "
+        f"vote in the ballot “{ballot.name}” (electorate fixed on {frozen}, constituency: "
+        f"{', '.join(figures.constituencies)}){scope}, and who are still members employed there "
+        f"on {on:%d %B %Y}. Categories and workplaces are those recorded in the union's "
+        "membership records, using the employer's own job titles; where a member's category or "
+        "workplace is not recorded they are counted under “not recorded”. Members who joined "
+        "after the ballot are not called and are not counted."
+    )
+
+
+def notice_prepare(
+    *, action: Action, employer: Employer, actor: User | None, today: dt.date | None = None
+) -> NoticeOfAction:
+    """Draw up (or draw up again) the draft notice of action to EMPLOYER from today's figures."""
+    today = today or timezone.localdate()
+    if employer.pk not in {e.pk for e in action_employers(action)}:
+        raise ActionError(f"The action does not call anyone employed by {employer.name}.")
+    if action.status == ActionStatus.ENDED:
+        raise ActionError(f"The action “{action.title}” has ended.")
+    figures = notice_figures(action, employer, on=today)
+    with transaction.atomic():
+        NoticeOfAction.objects.filter(
+            action=action, employer=employer, served_at__isnull=True
+        ).delete()
+        notice = NoticeOfAction.objects.create(
+            action=action,
+            employer=employer,
+            pattern=action.pattern,
+            start_date=action.start_date,
+            end_date=action.end_date,
+            dates=[d.isoformat() for d in sorted(action.listed_days())],
+            figures=figures.to_dict(),
+            explanation=_explanation(action, employer, figures, today),
+            created_by=actor,
+        )
+        audit_record(
+            actor=actor,
+            action="action.notice_prepare",
+            obj=notice,
+            branch=action.dispute.branch,
+            detail={"action": action.pk, "employer": employer.pk, "total": figures.total},
+        )
+    return notice
+
+
+def _same_days(notice: NoticeOfAction, action: Action) -> bool:
+    if notice.pattern != action.pattern:
+        return False
+    if action.pattern == Pattern.CONTINUOUS:
+        return (notice.start_date, notice.end_date) == (action.start_date, action.end_date)
+    return bool(notice.dates == [d.isoformat() for d in sorted(action.listed_days())])
+
+
+def notice_is_stale(notice: NoticeOfAction) -> bool:
+    """True if a draft no longer matches its action's days (prepare it again)."""
+    return not notice.is_served and not _same_days(notice, notice.action)
+
+
+def notice_mark_served(
+    *,
+    notice: NoticeOfAction,
+    received_on: dt.date,
+    method: str,
+    actor: User | None,
+    proof: UploadedFile | None = None,
+    proof_note: str = "",
+    today: dt.date | None = None,
+) -> NoticeOfAction:
+    """Record the day the employer received the notice, how, and the proof; the notice is then
+    fixed: a later date of action needs a new notice."""
+    today = today or timezone.localdate()
+    if method not in DeliveryMethod.values:
+        raise ActionError("method: choose how the notice was delivered.")
+    if received_on > today:
+        raise ActionError(f"received_on: {received_on:%d %B %Y} is in the future.")
+    if proof is None and not proof_note.strip():
+        raise ActionError("proof: attach the proof of delivery or describe it.")
+    with transaction.atomic():
+        locked = (
+            NoticeOfAction.objects.select_for_update()
+            .select_related("action", "action__ballot", "action__dispute", "employer")
+            .get(pk=notice.pk)
+        )
+        action = locked.action
+        if locked.is_served:
+            raise InvalidState(
+                f"Notice {locked.pk} was served on {locked.received_on:%d %B %Y} and cannot be "
+                "changed: prepare a new notice."
+            )
+        if not _same_days(locked, action):
+            raise ActionError(
+                "The action's dates changed after this notice was drawn up: prepare it again "
+                "and deliver the new one."
+            )
+        letter = (
+            ResultNotice.objects.filter(
+                ballot=action.ballot, kind=NoticeKind.EMPLOYER_LETTER, employer=locked.employer
+            )
+            .order_by("sent_at")
+            .first()
+        )
+        # Metrobus 2009: no notice of action before the s231A result letter has gone.
+        if letter is None or timezone.localtime(letter.sent_at).date() > received_on:
+            raise InvalidState(
+                f"The s231A result letter to {locked.employer.name} must be sent (and recorded on "
+                "the ballot) before a notice of action is served (Metrobus v Unite 2009)."
+            )
+        book = load_rulebook("ni" if locked.employer.jurisdiction == "northern_ireland" else "gb")
+        locked.regime = book.rule("A-notice", on=received_on).regime
+        locked.received_on = received_on
+        locked.method = method
+        locked.proof_note = proof_note.strip()[:300]
+        if proof is not None:
+            locked.proof = proof
+        locked.served_at = timezone.now()
+        locked.served_by = actor
+        locked.save()
+        served_to = set(
+            action.notices.filter(served_at__isnull=False).values_list("employer_id", flat=True)
+        )
+        if (
+            action.status == ActionStatus.PLANNED
+            and {e.pk for e in action_employers(action)} <= served_to
+        ):
+            action.status = ActionStatus.NOTICE_SERVED
+            action.save(update_fields=["status"])
+        audit_record(
+            actor=actor,
+            action="action.notice_served",
+            obj=locked,
+            branch=action.dispute.branch,
+            detail={
+                "action": action.pk,
+                "employer": locked.employer_id,
+                "received_on": received_on.isoformat(),
+                "method": method,
+                "regime": locked.regime,
+            },
         )
     return locked

@@ -98,6 +98,13 @@ class Action(models.Model):
         default=False,
         help_text="The employer agreed that suspended action may resume without a new notice.",
     )
+    # s232A: members not entitled in the ballot (new joiners) may not be induced to act. The
+    # branch confirms it tells them they are not called; until then the call is refused.
+    exclude_unballoted = models.BooleanField(
+        default=False,
+        help_text="Members who were not entitled to vote (joined since) are told they are not "
+        "called.",
+    )
     suspended_at = models.DateTimeField(null=True, blank=True)
     called_at = models.DateTimeField(null=True, blank=True)
     called_by = models.ForeignKey(
