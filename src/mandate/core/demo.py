@@ -45,6 +45,7 @@ DEMO_STEPS: list[str] = [
     "mandate.members.demo.build_members",
     "mandate.disputes.demo.build_disputes",
     "mandate.ballots.demo.build_ballots",
+    "mandate.turnout.demo.build_turnout",
     "mandate.calls.demo.build_calls",
     "mandate.core.demo.build_logins",
 ]
