@@ -18,6 +18,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_audit": policy.can_anywhere(user, Perm.VIEW_AUDIT),
         "nav_disputes": policy.can_anywhere(user, Perm.VIEW_DISPUTES),
         "nav_ballots": policy.can_anywhere(user, Perm.VIEW_BALLOTS),
+        "nav_gtvo": policy.can_anywhere(user, Perm.VIEW_BALLOTS),
         "nav_national": policy.has_national(user, Perm.VIEW_BRANCH),
         "nav_calls": policy.can_anywhere(user, Perm.MAKE_CALLS),
     }

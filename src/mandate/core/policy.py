@@ -19,6 +19,7 @@ from mandate.core.models import AuditEvent, Branch, Employer, Region, Role, Role
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
+    from mandate.actions.models import Action
     from mandate.ballots.models import Ballot, Constituency
     from mandate.calls.models import CallAssignment
     from mandate.disputes.models import Dispute
@@ -47,6 +48,8 @@ class Perm(StrEnum):
     SEND_MESSAGES = "send_messages"
     MAKE_CALLS = "make_calls"
     MANAGE_MEETINGS = "manage_meetings"
+    MANAGE_ACTIONS = "manage_actions"
+    VIEW_ACTIONS = "view_actions"
 
 
 _OFFICER = frozenset(
@@ -66,6 +69,8 @@ _OFFICER = frozenset(
         Perm.SEND_MESSAGES,
         Perm.MAKE_CALLS,
         Perm.MANAGE_MEETINGS,
+        Perm.MANAGE_ACTIONS,
+        Perm.VIEW_ACTIONS,
     }
 )
 
@@ -85,6 +90,7 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.MAKE_CALLS,
             # Reps steward meetings: check people in and count hands.
             Perm.MANAGE_MEETINGS,
+            Perm.VIEW_ACTIONS,
         }
     ),
     # Callers reach only the contacts a call assignment hands them, through their own views.
@@ -560,3 +566,83 @@ def wave_regions(user: User | AnonymousUser, perm: Perm = Perm.MANAGE_BALLOTS) -
     if perm in g.national:
         return Region.objects.all()
     return Region.objects.filter(pk__in=[r for r, p in g.by_region.items() if perm in p])
+
+
+# Industrial action --------------------------------------------------------------------------
+# An action belongs to its dispute: read with VIEW_ACTIONS wherever the dispute is in sight,
+# managed with MANAGE_ACTIONS over the dispute (a national dispute's nationally). A notice of
+# action to one employer may also be served by the officers of a branch covering that employer:
+# they are the ones who hand it to the registrar.
+
+
+def can_on_action_dispute(user: User | AnonymousUser, perm: Perm, dispute: Dispute) -> bool:
+    """True if the user holds PERM (VIEW_ACTIONS or MANAGE_ACTIONS) over DISPUTE's actions."""
+    branch = dispute.branch
+    if branch is None:
+        return perm in grants(user).national or (
+            perm == Perm.VIEW_ACTIONS and can_anywhere(user, perm)
+        )
+    return has_branch_perm(user, perm, branch)
+
+
+def get_action_dispute(user: User | AnonymousUser, slug: str, perm: Perm) -> Dispute:
+    """Return dispute SLUG for its action calendar: out of sight 404, read-only asking more 403."""
+    from mandate.core.errors import PermissionDenied
+    from mandate.disputes.models import Dispute
+
+    dispute = Dispute.objects.select_related("branch", "branch__region").filter(slug=slug).first()
+    if dispute is None or not can_on_action_dispute(user, Perm.VIEW_ACTIONS, dispute):
+        raise Http404("No such dispute.")
+    if perm != Perm.VIEW_ACTIONS and not can_on_action_dispute(user, perm, dispute):
+        raise PermissionDenied("Your role can read this action calendar but not change it.")
+    return dispute
+
+
+def get_action(user: User | AnonymousUser, pk: Any, perm: Perm) -> Action:
+    """Return action PK: out of sight 404; in sight but without PERM 403."""
+    from mandate.actions.models import Action
+    from mandate.core.errors import PermissionDenied
+
+    try:
+        pk_int = int(pk)
+    except (TypeError, ValueError):
+        raise Http404("No such action.") from None
+    action = (
+        Action.objects.select_related("dispute", "dispute__branch", "ballot")
+        .filter(pk=pk_int)
+        .first()
+    )
+    if action is None or not can_on_action_dispute(user, Perm.VIEW_ACTIONS, action.dispute):
+        raise Http404("No such action.")
+    if perm != Perm.VIEW_ACTIONS and not can_on_action_dispute(user, perm, action.dispute):
+        raise PermissionDenied("Your role can read this action but not change it.")
+    return action
+
+
+def can_serve_notice(user: User | AnonymousUser, action: Action, employer: Employer) -> bool:
+    """True if the user may draw up and record the notice of ACTION to EMPLOYER."""
+    if can_on_action_dispute(user, Perm.MANAGE_ACTIONS, action.dispute):
+        return True
+    return employers_with(user, Perm.MANAGE_ACTIONS).filter(pk=employer.pk).exists()
+
+
+def can_manage_employer_calendar(user: User | AnonymousUser, employer: Employer) -> bool:
+    """True if the user may record EMPLOYER's critical dates (graduation, clearing...)."""
+    return employers_with(user, Perm.MANAGE_ACTIONS).filter(pk=employer.pk).exists()
+
+
+def can_view_solidarity(user: User | AnonymousUser) -> bool:
+    return can_anywhere(user, Perm.VIEW_ACTIONS)
+
+
+def can_manage_solidarity(user: User | AnonymousUser) -> bool:
+    return can_anywhere(user, Perm.MANAGE_ACTIONS)
+
+
+def own_member(user: User | AnonymousUser) -> Member | None:
+    """The register entry of the logged-in member themself, if they have one."""
+    from mandate.members.models import Member
+
+    if not user.is_authenticated:
+        return None
+    return Member.objects.select_related("branch").filter(user_id=user.pk).first()
