@@ -171,14 +171,15 @@ def gather(problem: WaveProblem) -> Facts:
                         )
                 employers[employer.key] = facts
 
+    # A branch-day the officer unticked still counts here: the officer took one branch out of
+    # a day, and the region's days should not shift under the other branches because of it.
     weight: dict[tuple[str, dt.date], int] = {}
     for region in problem.regions:
         for day in weekdays:
             count = sum(
                 1
                 for branch in region.branches
-                if (branch.key, day) not in problem.excluded
-                and any(employers[e.key].allows(day) for e in branch.employers)
+                if any(employers[e.key].allows(day) for e in branch.employers)
             )
             if count:
                 weight[(region.key, day)] = count
@@ -237,9 +238,6 @@ def day_refusal(facts: Facts, region_key: str, day: dt.date) -> str:
     region = next(r for r in facts.problem.regions if r.key == region_key)
     reasons: dict[str, int] = {}
     for branch in region.branches:
-        if (branch.key, day) in facts.problem.excluded:
-            reasons["taken out by the officer"] = reasons.get("taken out by the officer", 0) + 1
-            continue
         for employer in branch.employers:
             reason = facts.employers[employer.key].refused.get(day, "")
             if reason.startswith("its mandate ends"):

@@ -338,8 +338,27 @@ def _turn_explanation(
             refusal = facts.turn_refusals.get((key, w))
             if refusal:
                 reasons.append(f"week {w + 1} impossible: {refusal}")
+        here = sum(facts.weight.get((key, d), 0) for d in days)
+        there = max(
+            (
+                sum(facts.weight.get((key, d), 0) for d in option[0])
+                for w in canon[key]
+                if (option := facts.turn_options[key].get(w)) is not None
+            ),
+            default=0,
+        )
+        hits = [d for d in days if d in problem.preferred]
         if reasons:
             why = "moved from its turn in the rotation: " + "; ".join(reasons)
+        elif here > there:
+            turn_weeks = ", ".join(str(w + 1) for w in sorted(canon[key]))
+            why = (
+                f"moved from its turn in the rotation (week {turn_weeks}) so that more branches "
+                f"can join: {here} branch-days here against {there} there, as mandates end or "
+                "notices take effect"
+            )
+        elif hits:
+            why = "moved from its turn in the rotation to strike on a preferred date"
         else:
             why = (
                 "moved from its turn in the rotation to keep neighbouring regions apart, "
