@@ -3,6 +3,8 @@ from django.urls import include, path
 
 from mandate.ballots import views as ballot_views
 from mandate.members import views_self
+from mandate.votes import views as vote_views
+from mandate.votes import views_public as vote_public
 
 urlpatterns = [
     path("", include("mandate.core.urls")),
@@ -15,6 +17,11 @@ urlpatterns = [
     path("v/", include("mandate.turnout.urls_public")),
     path("calls/", include("mandate.calls.urls")),
     path("meetings/", include("mandate.meetings.urls")),
+    # Public, no login: a voter's personal e-ballot link, and published results.
+    path("ballot/<str:token>/", vote_public.ballot_link, name="ballot_link"),
+    path("votes/published/<int:pk>/", vote_public.published, name="ballot_published"),
+    path("votes/", include("mandate.votes.urls")),
+    path("my-votes/", vote_views.my_votes, name="my_votes"),
     path("rulebook/", ballot_views.rulebook, name="rulebook"),
     path("rulebook/<str:jurisdiction>/", ballot_views.rulebook, name="rulebook_jurisdiction"),
     path(

@@ -21,4 +21,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_gtvo": policy.can_anywhere(user, Perm.VIEW_BALLOTS),
         "nav_national": policy.has_national(user, Perm.VIEW_BRANCH),
         "nav_calls": policy.can_anywhere(user, Perm.MAKE_CALLS),
+        "nav_votes": policy.can_anywhere(user, Perm.MANAGE_POLLS),
     }

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from mandate.disputes.models import Dispute
     from mandate.meetings.models import Meeting
     from mandate.members.models import Member
+    from mandate.votes.models import Poll
 
 
 class Perm(StrEnum):
@@ -50,6 +51,7 @@ class Perm(StrEnum):
     MANAGE_MEETINGS = "manage_meetings"
     MANAGE_ACTIONS = "manage_actions"
     VIEW_ACTIONS = "view_actions"
+    MANAGE_POLLS = "manage_polls"
 
 
 _OFFICER = frozenset(
@@ -71,6 +73,7 @@ _OFFICER = frozenset(
         Perm.MANAGE_MEETINGS,
         Perm.MANAGE_ACTIONS,
         Perm.VIEW_ACTIONS,
+        Perm.MANAGE_POLLS,
     }
 )
 
@@ -646,3 +649,41 @@ def own_member(user: User | AnonymousUser) -> Member | None:
     if not user.is_authenticated:
         return None
     return Member.objects.select_related("branch").filter(user_id=user.pk).first()
+
+
+# Consultative e-ballots ----------------------------------------------------------------------
+# A poll with a branch belongs to that branch's officers (and its region's, and national ones);
+# a poll without one (dispute-wide, across branches) is run by national officers only. Members
+# reach a poll only through their personal link or their own "My votes" page.
+
+
+def polls_managed(user: User | AnonymousUser) -> QuerySet[Poll]:
+    """The polls the user may run: open, close, publish, see turnout and results."""
+    from mandate.votes.models import Poll
+
+    if has_national(user, Perm.MANAGE_POLLS):
+        return Poll.objects.all()
+    return Poll.objects.filter(
+        branch__in=branches_with(user, Perm.MANAGE_POLLS), branch__isnull=False
+    )
+
+
+def get_poll(user: User | AnonymousUser, pk: Any) -> Poll:
+    """Return poll PK if the user may run it, else raise 404."""
+    try:
+        pk_int = int(pk)
+    except (TypeError, ValueError):
+        raise Http404("No such ballot.") from None
+    poll = (
+        polls_managed(user).select_related("branch", "dispute", "segment").filter(pk=pk_int).first()
+    )
+    if poll is None:
+        raise Http404("No such ballot.")
+    return poll
+
+
+def can_create_poll(user: User | AnonymousUser, branch: Branch | None) -> bool:
+    """True if the user may create a poll for BRANCH (None: across branches, national only)."""
+    if branch is None:
+        return has_national(user, Perm.MANAGE_POLLS)
+    return has_branch_perm(user, Perm.MANAGE_POLLS, branch)

@@ -494,6 +494,24 @@ def _counts(labels: dict[int, str], votes: dict[int, Decimal]) -> list[ChoiceCou
     ]
 
 
+def _suppressed(cast_by_branch: dict[int | None, int], minimum: int) -> set[int | None]:
+    """The branches whose result is withheld.
+
+    First every branch under MINIMUM votes. Then, because the total less the branches shown
+    gives the withheld branches' combined result, the smallest shown branches are withheld too
+    until the withheld votes together reach MINIMUM (or nothing is shown).
+    """
+    hidden = {b for b, n in cast_by_branch.items() if n < minimum}
+    hidden_votes = sum(cast_by_branch[b] for b in hidden)
+    shown = sorted((n, str(b)) for b, n in cast_by_branch.items() if b not in hidden)
+    by_key = {str(b): b for b in cast_by_branch}
+    while 0 < hidden_votes < minimum and shown:
+        n, key = shown.pop(0)
+        hidden.add(by_key[key])
+        hidden_votes += n
+    return hidden
+
+
 def tally(poll: Poll) -> Tally:
     """Count the poll's ballots in one grouped query; by branch only where enough voted."""
     if not poll.has_results:
@@ -518,18 +536,17 @@ def tally(poll: Poll) -> Tally:
         cast += n
     branches: list[BranchResult] = []
     if poll.results_by_branch:
+        hidden = _suppressed(cast_by_branch, poll.min_branch_votes)
         names = dict(
             Branch.objects.filter(pk__in=[b for b in cast_by_branch if b]).values_list("pk", "name")
         )
         for branch_id in sorted(cast_by_branch, key=lambda b: names.get(b or 0, "")):
-            n = cast_by_branch[branch_id]
-            shown = n >= poll.min_branch_votes
             branches.append(
                 BranchResult(
                     branch_id=branch_id,
                     name=names.get(branch_id or 0, "No branch"),
-                    cast=n,
-                    choices=_counts(labels, per_branch[branch_id]) if shown else None,
+                    cast=cast_by_branch[branch_id],
+                    choices=None if branch_id in hidden else _counts(labels, per_branch[branch_id]),
                 )
             )
     return Tally(
@@ -571,7 +588,7 @@ def turnout(poll: Poll) -> list[BranchTurnout]:
         Voter.objects.filter(poll=poll)
         .order_by()
         .values_list("branch_id", "branch__name")
-        .annotate(total=Count("*"), voted=Count("*", filter=Q(has_voted=True)))
+        .annotate(total=Count("*"), voted=Count("pk", filter=Q(has_voted=True)))
     )
     out = [BranchTurnout(b, name or "No branch", total, voted) for b, name, total, voted in rows]
     return sorted(out, key=lambda t: t.name)

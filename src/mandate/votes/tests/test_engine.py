@@ -7,6 +7,7 @@ import pytest
 from django.db import models
 from django.utils import timezone
 
+from mandate.core import actions as core_actions
 from mandate.core.errors import DomainError, InvalidState
 from mandate.votes import engine
 from mandate.votes.models import CastVote, Voter
@@ -137,26 +138,53 @@ def test_count_mismatch_blocks_publication(world, choices):
         engine.poll_publish(poll=poll)
 
 
-def test_tally_by_branch_shows_ten_hides_nine(world, choices):
-    liv = make_members(world.liverpool, 10, "LIV")
-    ucl = make_members(world.ucl, 9, "UCL")
-    poll = open_poll(liv + ucl)
+def _vote_all(poll, members, choices):
     ids = choices(poll)
-    for n, m in enumerate(liv + ucl):
+    for n, m in enumerate(members):
         engine.vote_cast(
             poll=poll, voter_key=engine.member_key(m.pk), choice=ids["Yes" if n % 3 else "No"]
         )
+
+
+def test_tally_by_branch_shows_ten(world, choices):
+    liv = make_members(world.liverpool, 10, "LIV")
+    ucl = make_members(world.ucl, 10, "UCL")
+    poll = open_poll(liv + ucl)
+    _vote_all(poll, liv + ucl, choices)
     with pytest.raises(InvalidState):
         engine.tally(poll)
-    poll = engine.poll_close(poll=poll)
-    result = engine.tally(poll)
-    assert result.cast == 19 and result.electorate == 19
-    assert sum(c.votes for c in result.choices) == 19
+    result = engine.tally(engine.poll_close(poll=poll))
+    assert result.cast == 20 and result.electorate == 20
+    assert sum(c.votes for c in result.choices) == 20
     by_name = {b.name: b for b in result.branches}
-    assert by_name[world.liverpool.name].choices is not None
     assert sum(c.votes for c in by_name[world.liverpool.name].choices) == 10
-    assert by_name[world.ucl.name].cast == 9
-    assert by_name[world.ucl.name].choices is None
+    assert sum(c.votes for c in by_name[world.ucl.name].choices) == 10
+
+
+def test_tally_hides_nine_and_the_branch_that_would_give_it_away(world, choices):
+    third = core_actions.branch_create(region=world.london, name="Third Branch")
+    big = make_members(world.liverpool, 20, "LIV")
+    ten = make_members(third, 10, "THI")
+    nine = make_members(world.ucl, 9, "UCL")
+    poll = open_poll(big + ten + nine)
+    _vote_all(poll, big + ten + nine, choices)
+    result = engine.tally(engine.poll_close(poll=poll))
+    by_name = {b.name: b for b in result.branches}
+    assert by_name[world.ucl.name].cast == 9 and by_name[world.ucl.name].choices is None
+    # Shown alone, the ten-vote branch would let the total minus the shown branches reveal
+    # the nine-vote branch; it is withheld too.
+    assert by_name["Third Branch"].choices is None
+    assert by_name[world.liverpool.name].choices is not None
+
+
+def test_tally_two_branches_ten_and_nine_shows_neither(world, choices):
+    liv = make_members(world.liverpool, 10, "LIV")
+    ucl = make_members(world.ucl, 9, "UCL")
+    poll = open_poll(liv + ucl)
+    _vote_all(poll, liv + ucl, choices)
+    result = engine.tally(engine.poll_close(poll=poll))
+    assert [b.choices for b in result.branches] == [None, None]
+    assert result.cast == 19
 
 
 def test_weighted_poll_sums_weights(choices):
