@@ -21,5 +21,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_gtvo": policy.can_anywhere(user, Perm.VIEW_BALLOTS),
         "nav_national": policy.has_national(user, Perm.VIEW_BRANCH),
         "nav_calls": policy.can_anywhere(user, Perm.MAKE_CALLS),
+        # Members see their branch meetings too: any role in a branch, or running them anywhere.
+        "nav_meetings": bool(policy.grants(user).by_branch)
+        or policy.can_anywhere(user, Perm.MANAGE_MEETINGS),
         "nav_votes": policy.can_anywhere(user, Perm.MANAGE_POLLS),
     }
