@@ -5,6 +5,7 @@ employers' critical dates, solidarity events, calendar links and planned escalat
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Iterable, Sequence
 
 from django.core.files.uploadedfile import UploadedFile
@@ -12,23 +13,32 @@ from django.db import transaction
 from django.utils import timezone
 
 from mandate.actions.checks import CheckResult, action_checks, failing
+from mandate.actions.ics import parse_ics
 from mandate.actions.models import (
     Action,
     ActionDay,
     ActionKind,
     ActionStatus,
     AsosType,
+    CalendarToken,
+    CriticalDate,
+    CriticalDateKind,
     DeliveryMethod,
     NoticeOfAction,
     Pattern,
+    PlannedEscalation,
+    SolidarityEvent,
+    SolidarityKind,
+    SolidaritySource,
 )
 from mandate.actions.queries import Figures, action_employers, notice_figures
 from mandate.ballots.models import Ballot, Constituency, NoticeKind, ResultNotice
 from mandate.ballots.rules import load_rulebook
 from mandate.core.audit import audit_record
 from mandate.core.errors import DomainError, InvalidState
-from mandate.core.models import Employer, User, Workplace
-from mandate.disputes.models import Dispute
+from mandate.core.models import Branch, Employer, User, Workplace
+from mandate.disputes.models import Dispute, ResponseType
+from mandate.members.models import Member
 
 
 class ActionError(DomainError):
@@ -428,3 +438,173 @@ def notice_mark_served(
             },
         )
     return locked
+
+
+# Employers' calendars, solidarity, calendar links, planned escalations -----------------------
+
+
+def critical_date_add(
+    *,
+    employer: Employer,
+    kind: str,
+    start: dt.date,
+    end: dt.date | None = None,
+    note: str = "",
+    actor: User | None,
+) -> CriticalDate:
+    """Record a date in EMPLOYER's year that action can hit (graduation, clearing...)."""
+    if kind not in CriticalDateKind.values:
+        raise ActionError(f"kind: {kind!r} is not a kind of critical date.")
+    if end is not None and end < start:
+        raise ActionError("end: the last day is before the first.")
+    with transaction.atomic():
+        item = CriticalDate.objects.create(
+            employer=employer,
+            kind=kind,
+            start=start,
+            end=end if end != start else None,
+            note=note.strip()[:200],
+            created_by=actor,
+        )
+        audit_record(
+            actor=actor,
+            action="action.critical_date_add",
+            obj=item,
+            detail={"employer": employer.pk, "kind": kind},
+        )
+    return item
+
+
+def critical_date_delete(*, item: CriticalDate, actor: User | None) -> None:
+    """Remove a critical date recorded in error."""
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="action.critical_date_delete",
+            obj=item,
+            detail={"employer": item.employer_id, "kind": item.kind},
+        )
+        item.delete()
+
+
+def solidarity_add(
+    *,
+    union_name: str,
+    title: str,
+    kind: str,
+    start: dt.date,
+    end: dt.date | None = None,
+    url: str = "",
+    actor: User | None,
+) -> SolidarityEvent:
+    """Record another union's ballot or action, to show beside the union's own."""
+    if not union_name.strip() or not title.strip():
+        raise ActionError("Give the union's name and what the ballot or action is.")
+    if kind not in SolidarityKind.values:
+        raise ActionError(f"kind: {kind!r} is not a ballot or action.")
+    if end is not None and end < start:
+        raise ActionError("end: the last day is before the first.")
+    with transaction.atomic():
+        event = SolidarityEvent.objects.create(
+            union_name=union_name.strip()[:200],
+            title=title.strip()[:300],
+            kind=kind,
+            start=start,
+            end=end if end != start else None,
+            url=url.strip()[:200],
+            created_by=actor,
+        )
+        audit_record(actor=actor, action="action.solidarity_add", obj=event, detail={"kind": kind})
+    return event
+
+
+def solidarity_import(*, union_name: str, data: str | bytes, actor: User | None) -> tuple[int, int]:
+    """Import every event of an ICS calendar as UNION_NAME's; an event imported before (same
+    UID) is updated. All or nothing: a bad event writes nothing. Returns (created, updated)."""
+    if not union_name.strip():
+        raise ActionError("union_name: say whose calendar this is.")
+    parsed = parse_ics(data)
+    created = updated = 0
+    with transaction.atomic():
+        for item in parsed:
+            fields = {
+                "union_name": union_name.strip()[:200],
+                "title": item.title,
+                "kind": item.kind,
+                "start": item.start,
+                "end": item.end,
+                "url": item.url,
+                "source": SolidaritySource.ICS,
+            }
+            if item.uid:
+                _, was_created = SolidarityEvent.objects.update_or_create(
+                    uid=item.uid, defaults=fields, create_defaults={**fields, "created_by": actor}
+                )
+            else:
+                SolidarityEvent.objects.create(**fields, created_by=actor)
+                was_created = True
+            created += was_created
+            updated += not was_created
+        audit_record(
+            actor=actor,
+            action="action.solidarity_import",
+            detail={"created": created, "updated": updated},
+        )
+    return created, updated
+
+
+def calendar_token_issue(
+    *, branch: Branch | None = None, member: Member | None = None, actor: User | None
+) -> CalendarToken:
+    """Issue a new secret calendar link for a branch or a member, revoking the old one."""
+    if (branch is None) == (member is None):
+        raise ActionError("A calendar link belongs to one branch or one member.")
+    with transaction.atomic():
+        owner: dict[str, Branch | Member | None] = (
+            {"branch": branch} if branch is not None else {"member": member}
+        )
+        revoked = CalendarToken.objects.filter(**owner, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        token = CalendarToken.objects.create(**owner, token=secrets.token_urlsafe(32))
+        audit_record(
+            actor=actor,
+            action="action.calendar_link",
+            obj=token,
+            branch=branch if branch is not None else (member.branch if member else None),
+            detail={"revoked": revoked},
+        )
+    return token
+
+
+def calendar_token_for(
+    *, branch: Branch | None = None, member: Member | None = None, actor: User | None
+) -> CalendarToken:
+    """The live calendar link of a branch or member, issuing one the first time."""
+    owner: dict[str, Branch | Member | None] = (
+        {"branch": branch} if branch is not None else {"member": member}
+    )
+    live = CalendarToken.objects.filter(**owner, revoked_at__isnull=True).first()
+    return live or calendar_token_issue(branch=branch, member=member, actor=actor)
+
+
+def escalation_plan_add(
+    *, dispute: Dispute, trigger: str, plan: str, actor: User | None
+) -> PlannedEscalation:
+    """Record what the branch agreed to do if the employer responds with TRIGGER."""
+    if trigger not in ResponseType.values:
+        raise ActionError(f"trigger: {trigger!r} is not an employer response.")
+    if not plan.strip():
+        raise ActionError("plan: say what the branch will do.")
+    with transaction.atomic():
+        item = PlannedEscalation.objects.create(
+            dispute=dispute, trigger=trigger, plan=plan.strip(), created_by=actor
+        )
+        audit_record(
+            actor=actor,
+            action="action.escalation_plan",
+            obj=item,
+            branch=dispute.branch,
+            detail={"trigger": trigger},
+        )
+    return item

@@ -180,3 +180,16 @@ def days_in_month(dispute_id: int, start: dt.date, end: dt.date) -> QuerySet[Act
     return ActionDay.objects.filter(
         action__dispute_id=dispute_id, date__gte=start, date__lte=end
     ).select_related("action")
+
+
+def member_not_called(member: Member, called: list[Action]) -> list[Action]:
+    """Action under way at the member's employer that does not call them (s232A: not entitled)."""
+    employer_ids = member.employments.values("employer_id")
+    live = (
+        Action.objects.filter(
+            status__in=["called", "taking_place"], constituencies__employer_id__in=employer_ids
+        )
+        .exclude(pk__in=[a.pk for a in called])
+        .distinct()
+    )
+    return list(live)
