@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from mandate.actions import views as action_views
 from mandate.ballots import views as ballot_views
 from mandate.members import views_self
 from mandate.votes import views as vote_views
@@ -16,6 +17,11 @@ urlpatterns = [
     # Public, no login: a member's personal GTVO link (the signed token is the credential).
     path("v/", include("mandate.turnout.urls_public")),
     path("calls/", include("mandate.calls.urls")),
+    path("actions/", include("mandate.actions.urls")),
+    # Public, no login: a calendar feed (the unguessable token is the credential).
+    path("calendar/<str:token>.ics", action_views.calendar_feed, name="calendar_feed"),
+    path("my-action/", action_views.my_action, name="my_action"),
+    path("my-action/new-link/", action_views.my_action_new_link, name="my_action_new_link"),
     path("meetings/", include("mandate.meetings.urls")),
     # Public, no login: a voter's personal e-ballot link, and published results.
     path("ballot/<str:token>/", vote_public.ballot_link, name="ballot_link"),

@@ -5,6 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from mandate.core import policy
+from mandate.core.models import RoleKind
 from mandate.core.policy import Perm
 
 
@@ -21,6 +22,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_gtvo": policy.can_anywhere(user, Perm.VIEW_BALLOTS),
         "nav_national": policy.has_national(user, Perm.VIEW_BRANCH),
         "nav_calls": policy.can_anywhere(user, Perm.MAKE_CALLS),
+        "nav_actions": policy.can_anywhere(user, Perm.VIEW_ACTIONS),
+        "nav_my_action": RoleKind.MEMBER in policy.role_kinds(user),
         # Members see their branch meetings too: any role in a branch, or running them anywhere.
         "nav_meetings": bool(policy.grants(user).by_branch)
         or policy.can_anywhere(user, Perm.MANAGE_MEETINGS),
