@@ -357,6 +357,10 @@ class NamedVote(models.Model):
         return f"{self.get_choice_display()} on vote {self.vote_id}"
 
 
+_SPLIT = models.F("weight_for") + models.F("weight_against") + models.F("weight_abstain")
+_HALF_CENT = models.Value(Decimal("0.005"))
+
+
 class CardVote(models.Model):
     """One delegate's card, split across for, against and abstain (summing to its weight)."""
 
@@ -374,14 +378,14 @@ class CardVote(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["vote", "delegate"], name="cardvote_once"),
+            # A backstop only: the split is checked exactly in Decimal before it is written.
+            # SQLite keeps decimals as floating point, where 0.01 + 0.40 is not 0.41, so the
+            # database allows a sub-cent rounding difference that two-place splits cannot make.
             models.CheckConstraint(
                 name="cardvote_split_sums_to_weight",
                 condition=models.Q(weight_for__gte=0, weight_against__gte=0, weight_abstain__gte=0)
-                & models.Q(
-                    weight=models.F("weight_for")
-                    + models.F("weight_against")
-                    + models.F("weight_abstain")
-                ),
+                & models.Q(weight__gt=_SPLIT - _HALF_CENT)
+                & models.Q(weight__lt=_SPLIT + _HALF_CENT),
             ),
         ]
 
