@@ -1,13 +1,16 @@
 """Benchmark: queue a text to 120,000 members, drain it with two workers, kill one midway.
 
     .venv/bin/python bench/bench_messaging.py [--members 120000] [--database postgres|sqlite]
+        [--repeats 2]
 
 Sets up a throwaway database (a `bench_mandate_messaging` PostgreSQL database that is created
 and dropped, or a temporary SQLite file) with one branch of MEMBERS members (90% with a
-mobile, 3% without SMS consent, 1% do-not-contact, each with a job), then:
+mobile, 3% without SMS consent, 1% do-not-contact, each with a job; vacuumed and analysed as
+an established register would be), then:
 
 * times ``send_queue`` end to end: the rules for every member, one rendered message each,
-  bulk inserts, the audit event, and the worker tasks (one per 500 messages);
+  bulk inserts, the audit event, and the worker tasks (one per 500 messages); REPEATS extra
+  sends are queued and cleared first, and the median is reported (the machine is shared);
 * starts two ``mandate worker`` processes with the file backend, SIGKILLs the first when a
   third of the messages are out, starts it again, and times the drain until every message is
   sent;
@@ -103,6 +106,13 @@ def _setup(members: int) -> Any:
         Employment.objects.bulk_create(
             Employment(member=m, employer=employer, job_category="Lecturer") for m in created
         )
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        # A register is not inserted seconds before a send: let PostgreSQL set its hint bits
+        # and statistics as autovacuum would have, rather than timing that in the send.
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE members_member, members_employment")
     return branch
 
 
@@ -129,10 +139,11 @@ def _lines(path: Path) -> int:
         return 0
 
 
-def run(members: int, database: str) -> dict[str, Any]:
+def run(members: int, database: str, repeats: int) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="bench-messaging-"))
     outbox = workdir / "outbox.jsonl"
     _configure(database, workdir)
+    from django.db import connection
     from django.test import override_settings
 
     from mandate.members.models import Member
@@ -143,17 +154,28 @@ def run(members: int, database: str) -> dict[str, Any]:
         t = time.perf_counter()
         branch = _setup(members)
         setup_s = time.perf_counter() - t
+        template = "Hi {first_name}, have you voted in the ballot? Post your paper today. {branch}"
+        queue_times = []
         with override_settings(MANDATE_TEXTING_HOURS=("00:00", "24:00")):
-            t = time.perf_counter()
-            send = send_queue(
-                actor=None,
-                branch=branch,
-                channel="sms",
-                template="Hi {first_name}, have you voted in the ballot? Post your paper today. {branch}",
-                members=Member.objects.filter(branch=branch),
-                audience="Everyone who has not said they voted",
-            )
-            queue_s = time.perf_counter() - t
+            for run in range(repeats + 1):
+                t = time.perf_counter()
+                send = send_queue(
+                    actor=None,
+                    branch=branch,
+                    channel="sms",
+                    template=template,
+                    members=Member.objects.filter(branch=branch),
+                    audience="Everyone who has not said they voted",
+                )
+                queue_times.append(time.perf_counter() - t)
+                if run < repeats:
+                    # Only the last send is drained: clear the earlier ones and their tasks.
+                    with connection.cursor() as cursor:
+                        cursor.execute(
+                            "DELETE FROM messaging_message WHERE send_id = %s", [send.pk]
+                        )
+                        cursor.execute("DELETE FROM django_tasks_database_dbtaskresult")
+        queue_s = sorted(queue_times)[len(queue_times) // 2]
         queued = send.queued_count
         t = time.perf_counter()
         first, second = _worker(outbox, "bench-1"), _worker(outbox, "bench-2")
@@ -199,6 +221,7 @@ def run(members: int, database: str) -> dict[str, Any]:
             "skipped": members - queued,
             "setup_s": setup_s,
             "queue_s": queue_s,
+            "queue_times": queue_times,
             "drain_s": drain_s,
             "rate": queued / drain_s,
             "killed_at": killed_at,
@@ -217,8 +240,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=120_000)
     parser.add_argument("--database", choices=["postgres", "sqlite"], default="postgres")
+    parser.add_argument(
+        "--repeats", type=int, default=2, help="extra sends queued (and cleared) to time queueing"
+    )
     args = parser.parse_args()
-    r = run(args.members, args.database)
+    r = run(args.members, args.database, args.repeats)
     print(
         f"machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
     )

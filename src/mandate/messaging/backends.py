@@ -66,6 +66,8 @@ def mask(address: str) -> str:
     if "@" in address:
         local, _, domain = address.partition("@")
         name, dot, tld = domain.rpartition(".")
+        if not dot:
+            return f"{local[:2]}***@{domain[:2]}***"
         return f"{local[:2]}***@{name[:2]}***{dot}{tld}"
     return f"{address[:3]}{'*' * max(len(address) - 6, 0)}{address[-3:]}"
 
