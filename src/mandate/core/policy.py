@@ -563,7 +563,7 @@ def get_meeting(user: User | AnonymousUser, pk: Any, *, manage: bool = False) ->
 # within their own regions. A branch officer has no planner (their branch is in someone's wave).
 
 
-def wave_regions(user: User | AnonymousUser, perm: Perm = Perm.MANAGE_BALLOTS) -> QuerySet[Region]:
+def wave_regions(user: User | AnonymousUser, perm: Perm = Perm.MANAGE_ACTIONS) -> QuerySet[Region]:
     """The regions whose branches the user may put into a rolling wave (none: no planner)."""
     g = grants(user)
     if perm in g.national:

@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from mandate.actions.waves.problem import WaveBranch, WaveEmployer, WaveRegion
@@ -19,24 +19,17 @@ class Scope:
     """What one planner run covers: the regions in reach and the ballot's live mandates there."""
 
     regions: tuple[WaveRegion, ...]
-    # Constituencies with a live mandate that no branch in reach covers, or with no employer
-    # (an aggregated constituency): shown so nobody is silently left out.
+    # Constituencies with a live mandate that no branch covers, or with no employer (an
+    # aggregated constituency): shown so nobody is silently left out.
     left_out: tuple[str, ...]
 
 
 def ballots_with_mandates(ballots: QuerySet[Ballot], today: dt.date) -> QuerySet[Ballot]:
     """Ballots with at least one granted mandate still running on TODAY."""
-    live = Mandate.objects.filter(granted=True, last_day__gte=today).values(
-        "constituency__ballot_id"
-    )
-    no_expiry = Mandate.objects.filter(granted=True, last_day__isnull=True).values(
-        "constituency__ballot_id"
-    )
-    return (
-        ballots.filter(pk__in=live.union(no_expiry))
-        .select_related("dispute")
-        .order_by("-closes", "name")
-    )
+    live = Mandate.objects.filter(
+        Q(last_day__gte=today) | Q(last_day__isnull=True), granted=True
+    ).values("constituency__ballot_id")
+    return ballots.filter(pk__in=live).select_related("dispute").order_by("-closes", "name")
 
 
 def wave_scope(
@@ -64,6 +57,11 @@ def wave_scope(
     for branch in branches:
         for employer in branch.employers.all():
             branch_of.setdefault(employer.pk, branch)
+    covered = set(
+        Branch.employers.through.objects.filter(
+            employer_id__in=[m.constituency.employer_id for m in mandates]
+        ).values_list("employer_id", flat=True)
+    )
     by_branch: dict[int, list[WaveEmployer]] = defaultdict(list)
     left_out: list[str] = []
     for mandate in mandates:
@@ -72,7 +70,10 @@ def wave_scope(
             continue
         owner = branch_of.get(constituency.employer_id or 0)
         if owner is None:
-            left_out.append(constituency.name)
+            # Another region's branch is simply out of this officer's reach; only a
+            # constituency no branch covers at all is worth flagging.
+            if constituency.employer_id not in covered:
+                left_out.append(constituency.name)
             continue
         # The notice of action must follow the s231A letter (Metrobus): from the day it was
         # sent, or the ballot's closing day if none is recorded yet.

@@ -23,6 +23,7 @@ from mandate.actions.waves.solver import solve
 from mandate.ballots.models import Ballot, QuestionKind
 from mandate.ballots.rules import RuleError, load_rulebooks
 from mandate.core import policy
+from mandate.core.errors import PermissionDenied
 from mandate.core.models import Branch, Region, User
 from mandate.core.policy import Perm
 
@@ -32,7 +33,7 @@ _DAY_KEY = re.compile(r"^(?P<branch>[-\w]+)@(?P<day>\d{4}-\d{2}-\d{2})$")
 
 
 def _planner_regions(request: HttpRequest) -> QuerySet[Region]:
-    regions = policy.wave_regions(request.user)
+    regions = policy.wave_regions(request.user, Perm.MANAGE_ACTIONS)
     if not request.user.is_authenticated or not regions.exists():
         raise Http404("No such page.")
     return regions
@@ -128,6 +129,9 @@ def _plan(
         "adjust_errors": adjust_errors,
         "left_out": scope.left_out,
         "signed": signed,
+        "can_create": policy.can_on_action_dispute(
+            request.user, Perm.MANAGE_ACTIONS, ballot.dispute
+        ),
         "branch_count": sum(len(r.branches) for r in scope.regions),
         "branches_out": sum(1 for b in plan.branches if b.dates),
     }
@@ -186,9 +190,11 @@ def wave_create(request: HttpRequest) -> HttpResponse:
     slugs = [b.key for b in plan.branches if b.dates]
     branches = list(Branch.objects.filter(slug__in=slugs, region__in=regions))
     if len(branches) != len(set(slugs)) or not all(
-        policy.has_branch_perm(user, Perm.MANAGE_BALLOTS, b) for b in branches
+        policy.has_branch_perm(user, Perm.MANAGE_ACTIONS, b) for b in branches
     ):
         raise Http404("No such plan.")
+    if not policy.can_on_action_dispute(user, Perm.MANAGE_ACTIONS, ballot.dispute):
+        raise PermissionDenied("Only officers who manage this dispute's action can create it.")
     try:
         created = wave_materialise(
             ballot=ballot, question=question, plan=plan, today=timezone.localdate(), actor=user
