@@ -136,7 +136,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
 else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+    # dj-database-url fills CONN_MAX_AGE with 0, so set it outright: a new PostgreSQL
+    # connection per request costs more than most of this app's requests.
+    DATABASES["default"]["CONN_MAX_AGE"] = int(env("CONN_MAX_AGE", "60") or 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 _test_db = env("MANDATE_TEST_DB_NAME")
 if _test_db:
