@@ -1,7 +1,7 @@
 """Benchmark: 200 volunteer callers working one call queue over real HTTP on PostgreSQL.
 
     .venv/bin/python bench/bench_calls.py [--callers 200] [--targets 20000] [--seconds 30]
-        [--think 2-6] [--workers 2] [--threads 50] [--keep]
+        [--think 2-6] [--workers 2] [--threads 16] [--keep]
 
 Creates a `bench_mandate_calls` PostgreSQL database (dropped at the end unless --keep),
 migrates it and fills it: one branch of TARGETS members with mobiles on an open ballot, one
@@ -323,7 +323,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--think", default="2-6", help="seconds per call, e.g. 2-6")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=50)
+    parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
     low, _, high = args.think.partition("-")
