@@ -245,12 +245,16 @@ def main() -> None:
     )
     args = parser.parse_args()
     r = run(args.members, args.database, args.repeats)
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"load average at the end (1, 5, 15 min): {load}")
     print(
         f"machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
     )
     print(f"database: {r['database']}; members {r['members']:,} (setup {r['setup_s']:.1f} s)")
+    runs = ", ".join(f"{t:.2f}" for t in r["queue_times"])
     print(
-        f"queue: {r['queued']:,} messages queued, {r['skipped']:,} skipped, in {r['queue_s']:.2f} s"
+        f"queue: {r['queued']:,} messages queued, {r['skipped']:,} skipped, in "
+        f"{r['queue_s']:.2f} s (median of {len(r['queue_times'])} sends: {runs} s)"
     )
     print(
         f"drain: 2 workers, one SIGKILLed after {r['killed_at']:,} lines with "
