@@ -3,7 +3,7 @@ their status row. Changing the nonce revokes every link sent so far; the link st
 few days after the ballot closes (``GtvoSettings.link_grace_days``).
 
 The token is in the URL path (the page is public: no login), so the pages it opens send
-``Referrer-Policy: no-referrer`` and are kept out of search engines.
+``Referrer-Policy: strict-origin`` (never the path) and are kept out of search engines.
 """
 
 from __future__ import annotations

@@ -2,8 +2,11 @@
 
 They show only the member's own first name, the ballot's name and the member's own answer. A
 bad, tampered, revoked or expired token gets the same plain "link does not work" page, with no
-hint of which. Every response carries ``Referrer-Policy: no-referrer`` (the token is in the URL)
-and ``X-Robots-Tag: noindex``.
+hint of which. The token is in the URL, so every response carries ``Referrer-Policy:
+strict-origin``: a link followed from the page, or a form posted from it, carries at most the
+site's origin, never the path. (``no-referrer`` would hide that too, but it makes browsers send
+``Origin: null`` with the page's own forms, which the CSRF check rightly refuses.) Responses
+also carry ``X-Robots-Tag: noindex`` and are not cached.
 """
 
 from __future__ import annotations
@@ -63,7 +66,7 @@ class Visit:
 
 
 def _public(response: HttpResponse) -> HttpResponse:
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "strict-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Cache-Control"] = "no-store, private"
     return response
