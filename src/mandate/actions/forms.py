@@ -155,7 +155,7 @@ class SolidarityForm(forms.Form):
     kind = forms.ChoiceField(choices=SolidarityKind.choices)
     start = forms.DateField(widget=DATE, label="First day")
     end = forms.DateField(widget=DATE, required=False, label="Last day")
-    url = forms.URLField(required=False, label="Web page")
+    url = forms.URLField(required=False, label="Web page", assume_scheme="https")
 
 
 class SolidarityImportForm(forms.Form):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
@@ -143,6 +144,16 @@ def _as_date(value: object) -> dt.date | None:
     return None
 
 
+def _property_value(component: Any, name: str, where: str) -> object:
+    raw = component.get(name)
+    if raw is None:
+        return None
+    try:
+        return raw.dt
+    except ValueError as exc:  # icalendar reports a malformed value only when it is read
+        raise IcsError(f"{where}: {name.upper()} is not a valid date ({exc}).") from None
+
+
 def _guess_kind(text: str) -> str:
     return SolidarityKind.BALLOT if "ballot" in text.lower() else SolidarityKind.ACTION
 
@@ -165,13 +176,13 @@ def parse_ics(data: str | bytes) -> list[ParsedEvent]:
         where = f"Event {number}" + (f" (“{summary[:60]}”)" if summary else "")
         if not summary:
             raise IcsError(f"{where}: SUMMARY is missing; every event needs a title.")
-        raw_start = component.get("dtstart")
-        start = _as_date(raw_start.dt) if raw_start is not None else None
+        start_value = _property_value(component, "dtstart", where)
+        start = _as_date(start_value)
         if start is None:
             raise IcsError(f"{where}: DTSTART is missing or not a date.")
-        raw_end = component.get("dtend")
-        end = _as_date(raw_end.dt) if raw_end is not None else None
-        if end is not None and not isinstance(raw_end.dt, dt.datetime):
+        end_value = _property_value(component, "dtend", where)
+        end = _as_date(end_value)
+        if end is not None and not isinstance(end_value, dt.datetime):
             end -= dt.timedelta(days=1)  # DTEND of an all-day event is exclusive
         if end is not None and end < start:
             raise IcsError(f"{where}: DTEND is before DTSTART.")
