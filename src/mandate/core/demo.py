@@ -47,6 +47,7 @@ DEMO_STEPS: list[str] = [
     "mandate.ballots.demo.build_ballots",
     "mandate.turnout.demo.build_turnout",
     "mandate.calls.demo.build_calls",
+    "mandate.meetings.demo.build_meetings",
     "mandate.core.demo.build_logins",
 ]
 
