@@ -350,7 +350,7 @@ def test_officer_moves_a_region_and_unticks_a_day() -> None:
 
 
 def test_falls_back_to_the_heuristic_without_or_tools(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(solver_module, "_cp_sat_turns", lambda facts: None)
+    monkeypatch.setattr(solver_module, "_cp_sat_turns", lambda facts, hint=None: None)
     plan = solve(simple(3, 3))
     assert plan.status == "HEURISTIC"
     assert plan.method == "heuristic"

@@ -202,8 +202,12 @@ def _cp_model_available() -> bool:
     return True
 
 
-def _cp_sat_turns(facts: Facts) -> tuple[Turns, str, int] | None:
-    """Solve with CP-SAT; None if OR-Tools is not installed or found nothing in time."""
+def _cp_sat_turns(facts: Facts, hint: Turns | None = None) -> tuple[Turns, str, int] | None:
+    """Solve with CP-SAT; None if OR-Tools is not installed or found nothing in time.
+
+    HINT (the heuristic's plan) is given to the solver as a starting point, so a search cut
+    short by the time limit still ends at least as good as the heuristic.
+    """
     try:
         from ortools.sat.python import cp_model
     except ImportError:
@@ -267,6 +271,12 @@ def _cp_sat_turns(facts: Facts) -> tuple[Turns, str, int] | None:
                     both = model.new_bool_var(f"adjacent[{a},{b},{week}]")
                     model.add(both >= y[(a, week)] + y[(b, week)] - 1)
                     objective.append(-W_ADJACENT * both)
+    if hint is not None:
+        for (key, week), var in y.items():
+            model.add_hint(var, week in hint.get(key, {}))
+        for (key, day), var in x.items():
+            chosen = hint.get(key, {}).get(problem.week_of(day), ())
+            model.add_hint(var, day in chosen)
     model.maximize(sum(objective))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = problem.time_limit
@@ -294,10 +304,11 @@ def solve(problem: WaveProblem, *, method: str = "cp-sat") -> WavePlan:
         _cp_model_available()
     started = time.perf_counter()
     facts = gather(problem)
-    found = _cp_sat_turns(facts) if method == "cp-sat" else None
-    if found is None:
-        turns, status, used = heuristic_turns(facts), "HEURISTIC", "heuristic"
-        objective = score_turns(facts, turns)
+    greedy = heuristic_turns(facts)
+    greedy_score = score_turns(facts, greedy)
+    found = _cp_sat_turns(facts, greedy) if method == "cp-sat" else None
+    if found is None or found[2] < greedy_score:
+        turns, status, used, objective = greedy, "HEURISTIC", "heuristic", greedy_score
     else:
         turns, status, objective = found
         used = "cp-sat"
