@@ -48,6 +48,7 @@ DEMO_STEPS: list[str] = [
     "mandate.turnout.demo.build_turnout",
     "mandate.calls.demo.build_calls",
     "mandate.meetings.demo.build_meetings",
+    "mandate.actions.demo.build_actions",
     "mandate.core.demo.build_logins",
 ]
 
