@@ -247,6 +247,32 @@ def test_scottish_holiday_only_blocks_scotland() -> None:
     assert any("New Year Holiday (observed) (Scotland)" in b.text for b in plan.blocked)
 
 
+def test_employer_sits_out_its_own_nations_holiday() -> None:
+    # St Andrew's Day, Tuesday 30 November 2027: Scotland only.
+    problem = WaveProblem(
+        regions=(
+            region(
+                "north",
+                branch("ncl", employer("ncl")),
+                branch("edi", employer("edi", nation="scotland")),
+            ),
+        ),
+        today=TODAY,
+        start=dt.date(2027, 11, 29),
+        weeks=1,
+        days_per_week=5,
+        wave=False,
+    )
+    plan = solve(problem)
+    days = {b.key: b.dates for b in plan.branches}
+    assert len(days["ncl"]) == 5
+    assert dt.date(2027, 11, 30) not in days["edi"] and len(days["edi"]) == 4
+    assert (
+        "University edi sits out Tue 30 Nov 2027: Saint Andrew's Day (Scotland)"
+        in plan.explanations
+    )
+
+
 def test_mandate_expiry_excludes_and_explains() -> None:
     ends = dt.date(2027, 2, 3)  # a Wednesday in week 1
     problem = WaveProblem(

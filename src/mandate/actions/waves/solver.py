@@ -519,7 +519,7 @@ def _blocked_days(facts: Facts) -> list[BlockedDay]:
             out.append(BlockedDay(day, f"{holiday} ({', '.join(where)})"))
     if facts.employers:
         earliest = min(e.earliest for e in facts.employers.values())
-        some = next(iter(facts.employers))
+        some = min(facts.employers, key=lambda k: facts.employers[k].earliest)
         for week in range(problem.weeks):
             days = [d for d in problem.week_days(week) if d not in facts.blocked]
             late = [d for d in days if d < earliest]
@@ -558,7 +558,7 @@ def build_plan(
             days = [d for d in problem.week_days(week) if d not in facts.blocked]
             earliest = min((e.earliest for e in facts.employers.values()), default=None)
             if days and earliest is not None and earliest > days[-1]:
-                some = next(iter(facts.employers))
+                some = min(facts.employers, key=lambda k: facts.employers[k].earliest)
                 deadline, _ = notice_deadline(facts, some, days[0])
                 explanations.append(
                     f"Week {week + 1} impossible: notice must be received by "
