@@ -429,7 +429,9 @@ def vote_open(
     else:
         assert amendment is not None  # noqa: S101 - checked above
         question = (
-            Amendment.objects.select_for_update().select_related("motion").get(pk=amendment.pk)
+            Amendment.objects.select_for_update(of=("self",))
+            .select_related("motion")
+            .get(pk=amendment.pk)
         )
         if question.motion.meeting_id != locked.pk:
             raise DomainError("That amendment is not before this meeting.")
@@ -466,7 +468,7 @@ def vote_open(
 
 def _lock_open_vote(vote: MeetingVote) -> MeetingVote:
     locked = (
-        MeetingVote.objects.select_for_update()
+        MeetingVote.objects.select_for_update(of=("self",))
         .select_related("meeting", "motion", "amendment", "amendment__motion")
         .get(pk=vote.pk)
     )

@@ -195,6 +195,8 @@ def quorum(rule: QuorumRule, present: int, members: int) -> QuorumStatus:
         raise RuleError("Attendance and membership cannot be negative.")
     need = rule.required(members)
     met = present >= need
+    if rule.number is None and rule.share is None:
+        return QuorumStatus(required=0, present=present, met=True, text="No quorum is set.")
     verdict = "quorate" if met else f"not quorate: {need - present:,} more needed"
     text = f"{present:,} present of {need:,} needed ({rule.describe()}): {verdict}"
     return QuorumStatus(required=need, present=present, met=met, text=text)

@@ -25,6 +25,7 @@ from mandate.meetings.models import (
     MeetingKind,
     MeetingMode,
     MeetingVote,
+    NamedVote,
     OrganisingChannel,
     QuestionState,
     VoteMethod,
@@ -518,3 +519,38 @@ def test_vote_count_form_page_shows_result(world: World) -> None:
     assert b"3 present, 1 for, 1 against, 1 abstaining: not carried" in r.content
     r = c.get(reverse("meetings:detail", args=[meeting.pk]))
     assert b"not carried" in r.content
+
+
+def test_secret_vote_through_the_ballot_engine(world: World) -> None:
+    from mandate.meetings import secret
+
+    meeting = _meeting(world)
+    people = _checked_in(world, meeting, 4)
+    actions.check_in(meeting=meeting, member=world.member, method=CheckInMethod.QR)
+    motion = _motion(world, meeting)
+    c = _client(world.secretary)
+    r = c.post(
+        reverse("meetings:vote_open", args=[meeting.pk]),
+        {"motion": motion.pk, "method": "secret", "rule": "two_thirds"},
+    )
+    assert r.status_code == 302
+    vote = MeetingVote.objects.get(motion=motion)
+    assert vote.poll_ref
+    member = _client(world.member_user)
+    page = member.get(reverse("meetings:detail", args=[meeting.pk]))
+    assert b"Secret vote" in page.content
+    r = member.post(
+        reverse("meetings:secret_cast", args=[meeting.pk, vote.pk]), {"choice": "for"}, follow=True
+    )
+    assert b"Your receipt code" in r.content and b"You have voted" in r.content
+    r = member.post(reverse("meetings:secret_cast", args=[meeting.pk, vote.pk]), {"choice": "for"})
+    assert r.status_code == 409 and b"already" in r.content.lower()  # one vote each
+    rows = {a.member_id: a for a in Attendance.objects.filter(meeting=meeting)}
+    for person, choice in zip(people, ["for", "for", "against", "abstain"], strict=True):
+        secret.secret_vote_cast(vote=vote, attendance=rows[person.pk], choice=choice)
+    assert secret.secret_turnout(vote) == (5, 5)
+    c.post(reverse("meetings:vote_close", args=[meeting.pk, vote.pk]))
+    vote.refresh_from_db()
+    # 3 for, 1 against: two-thirds of votes cast (abstentions not counted) is met
+    assert vote.result_text.startswith("5 present, 3 for, 1 against, 1 abstaining: carried")
+    assert not NamedVote.objects.filter(vote=vote).exists()
