@@ -17,7 +17,6 @@ urlpatterns = [
     # Public, no login: a member's personal GTVO link (the signed token is the credential).
     path("v/", include("mandate.turnout.urls_public")),
     path("calls/", include("mandate.calls.urls")),
-    path("waves/", include("mandate.actions.waves.urls")),
     path("actions/", include("mandate.actions.urls")),
     # Public, no login: a calendar feed (the unguessable token is the credential).
     path("calendar/<str:token>.ics", action_views.calendar_feed, name="calendar_feed"),

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from mandate.actions import views
 
@@ -24,4 +24,5 @@ urlpatterns = [
     path("solidarity/add/", views.solidarity_add, name="solidarity_add"),
     path("solidarity/import/", views.solidarity_import, name="solidarity_import"),
     path("branches/<slug:slug>/feed/", views.branch_feed_new, name="branch_feed_new"),
+    path("waves/", include("mandate.actions.waves.urls")),
 ]

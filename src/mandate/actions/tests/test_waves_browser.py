@@ -29,7 +29,7 @@ def test_national_officer_plans_a_wave_and_sees_a_blocked_day(live_server: Any, 
     ballot = national_ballot(world)
     holiday, name = next_weekday_bank_holiday(timezone.localdate() + dt.timedelta(days=14))
     browser_login(phone, live_server, "national")
-    phone.goto(f"{live_server.url}/waves/")
+    phone.goto(f"{live_server.url}/actions/waves/")
     phone.get_by_label("Ballot").select_option(str(ballot.pk))
     phone.get_by_label("First week (any day of it)").fill(holiday.isoformat())
     phone.get_by_label("Number of weeks").fill("2")

@@ -19,7 +19,7 @@ from mandate.core.models import AuditEvent
 from mandate.disputes.models import Dispute, DisputeScope
 
 pytestmark = pytest.mark.django_db
-PLANNER = "/waves/"
+PLANNER = "/actions/waves/"
 
 
 def national_ballot(world: World) -> Ballot:
@@ -117,7 +117,7 @@ def test_anonymous_is_sent_to_log_in(client: Client, world: World) -> None:
     response = client.get(PLANNER)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
-    response = client.post(reverse("waves:create"), {"plan": "x"})
+    response = client.post(reverse("actions:waves:create"), {"plan": "x"})
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
 
@@ -127,7 +127,7 @@ def test_branch_roles_get_404(client: Client, world: World, username: str) -> No
     login(client, username)
     assert client.get(PLANNER).status_code == 404
     assert client.post(PLANNER, plan_data(national_ballot(world))).status_code == 404
-    assert client.post(reverse("waves:create"), {"plan": "x"}).status_code == 404
+    assert client.post(reverse("actions:waves:create"), {"plan": "x"}).status_code == 404
 
 
 @pytest.mark.parametrize("username", ["national", "regional"])
@@ -212,7 +212,7 @@ def test_create_planned_actions_from_the_checked_plan(client: Client, world: Wor
     login(client, "national")
     html = client.post(PLANNER, plan_data(ballot)).content.decode()
     token = signed_plan(html)
-    response = client.post(reverse("waves:create"), {"plan": token})
+    response = client.post(reverse("actions:waves:create"), {"plan": token})
     assert response.status_code == 302
     actions = list(Action.objects.filter(ballot=ballot).order_by("title"))
     assert [a.title for a in actions] == [
@@ -225,7 +225,7 @@ def test_create_planned_actions_from_the_checked_plan(client: Client, world: Wor
     assert [c.employer_id for c in liverpool.constituencies.all()] == [world.liverpool_employer.pk]
     assert AuditEvent.objects.filter(action="wave.materialise").count() == 1
     # The same plan twice creates nothing more.
-    again = client.post(reverse("waves:create"), {"plan": token}, follow=True)
+    again = client.post(reverse("actions:waves:create"), {"plan": token}, follow=True)
     assert "already created" in again.content.decode()
     assert Action.objects.filter(ballot=ballot).count() == 2
 
@@ -234,13 +234,15 @@ def test_create_refuses_a_tampered_or_stale_plan(client: Client, world: World) -
     ballot = national_ballot(world)
     login(client, "national")
     token = signed_plan(client.post(PLANNER, plan_data(ballot)).content.decode())
-    response = client.post(reverse("waves:create"), {"plan": token[:-3] + "abc"}, follow=True)
+    response = client.post(
+        reverse("actions:waves:create"), {"plan": token[:-3] + "abc"}, follow=True
+    )
     assert "could not be read" in response.content.decode()
     # The mandate was cut short after the plan was checked: nothing is created.
     Mandate.objects.filter(constituency__ballot=ballot).update(
         last_day=timezone.localdate() + dt.timedelta(days=1)
     )
-    response = client.post(reverse("waves:create"), {"plan": token}, follow=True)
+    response = client.post(reverse("actions:waves:create"), {"plan": token}, follow=True)
     assert "its mandate now ends" in response.content.decode()
     assert not Action.objects.filter(ballot=ballot).exists()
 
@@ -251,11 +253,11 @@ def test_outsider_cannot_create_from_a_stolen_plan(client: Client, world: World)
     token = signed_plan(client.post(PLANNER, plan_data(ballot)).content.decode())
     other = Client()
     login(other, "outsider")
-    assert other.post(reverse("waves:create"), {"plan": token}).status_code == 404
+    assert other.post(reverse("actions:waves:create"), {"plan": token}).status_code == 404
     regional = Client()
     login(regional, "regional")
     # The plan covers London too, outside the regional officer's reach.
-    assert regional.post(reverse("waves:create"), {"plan": token}).status_code == 404
+    assert regional.post(reverse("actions:waves:create"), {"plan": token}).status_code == 404
     assert not Action.objects.exists()
 
 

@@ -185,7 +185,7 @@ def wave_create(request: HttpRequest) -> HttpResponse:
         question = QuestionKind(data["question"]).value
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         messages.error(request, "That plan could not be read or is over a day old: plan again.")
-        return redirect("waves:planner")
+        return redirect("actions:waves:planner")
     ballot = policy.get_ballot(user, data["ballot"], Perm.VIEW_BALLOTS)
     slugs = [b.key for b in plan.branches if b.dates]
     branches = list(Branch.objects.filter(slug__in=slugs, region__in=regions))
@@ -201,11 +201,11 @@ def wave_create(request: HttpRequest) -> HttpResponse:
         )
     except WaveError as exc:
         messages.error(request, exc.message)
-        return redirect("waves:planner")
+        return redirect("actions:waves:planner")
     messages.success(
         request,
         f"Created {len(created)} planned action{'s' if len(created) != 1 else ''} for "
         f"{len(branches)} branch{'es' if len(branches) != 1 else ''}. Serve each notice of "
         "action before its deadline.",
     )
-    return redirect("waves:planner")
+    return redirect("actions:waves:planner")
