@@ -18,6 +18,8 @@ install: $(STAMP)
 demo: $(STAMP)
 	DEBUG=1 $(BIN)/mandate migrate --noinput --verbosity 0
 	DEBUG=1 $(BIN)/mandate demo
+	@# The worker sends queued messages (console backend in the demo) beside the web server.
+	DEBUG=1 $(BIN)/mandate worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 $(BIN)/mandate runserver 127.0.0.1:$(PORT)
 
 test: $(STAMP)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -8,7 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from mandate.core import policy
-from mandate.core.models import AuditEvent, Branch
+from mandate.core.models import AuditEvent, Branch, User
 from mandate.core.policy import Perm
 
 
@@ -25,6 +26,15 @@ def _branches_with_counts(request: HttpRequest) -> QuerySet[Branch]:
         .select_related("region")
         .annotate(member_count=Count("members", filter=Q(members__status="active")))
         .order_by("name")
+    )
+
+
+def _ids_with(user: User | AnonymousUser, perm: Perm, branches: list[Branch]) -> set[int]:
+    """Which of BRANCHES the user holds PERM in (for links on cards)."""
+    return set(
+        policy.branches_with(user, perm)
+        .filter(pk__in=[b.pk for b in branches])
+        .values_list("pk", flat=True)
     )
 
 
@@ -56,11 +66,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "branches_total": total,
             "branches_more": total > len(shown),
             "member": member,
-            "manage_roles_ids": set(
-                policy.branches_with(user, Perm.MANAGE_ROLES)
-                .filter(pk__in=[b.pk for b in shown])
-                .values_list("pk", flat=True)
-            ),
+            "manage_roles_ids": _ids_with(user, Perm.MANAGE_ROLES, shown),
+            "send_ids": _ids_with(user, Perm.SEND_MESSAGES, shown),
             "today": today,
             "steps": steps,
             "expiring": expiring[:10],
