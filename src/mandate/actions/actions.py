@@ -185,7 +185,7 @@ def action_transition(*, action: Action, status: str, actor: User | None) -> Act
     if status == ActionStatus.CALLED:
         raise ActionError("Calling action runs every check first: use the Call button.")
     with transaction.atomic():
-        locked = Action.objects.select_for_update().get(pk=action.pk)
+        locked = Action.objects.select_for_update(of=("self",)).get(pk=action.pk)
         locked.check_transition(status)
         previous = locked.status
         locked.status = status
@@ -224,7 +224,7 @@ def action_call(*, action: Action, actor: User | None, today: dt.date | None = N
     today = today or timezone.localdate()
     with transaction.atomic():
         locked = (
-            Action.objects.select_for_update()
+            Action.objects.select_for_update(of=("self",))
             .select_related("ballot", "dispute", "dispute__branch")
             .get(pk=action.pk)
         )
@@ -259,7 +259,11 @@ def action_set_flags(
     """Record that new joiners are told they are not called, or that the employer agreed to a
     resumption without a new notice."""
     with transaction.atomic():
-        locked = Action.objects.select_for_update().select_related("dispute").get(pk=action.pk)
+        locked = (
+            Action.objects.select_for_update(of=("self",))
+            .select_related("dispute")
+            .get(pk=action.pk)
+        )
         fields = []
         if exclude_unballoted is not None:
             locked.exclude_unballoted = exclude_unballoted
@@ -377,7 +381,7 @@ def notice_mark_served(
         raise ActionError("proof: attach the proof of delivery or describe it.")
     with transaction.atomic():
         locked = (
-            NoticeOfAction.objects.select_for_update()
+            NoticeOfAction.objects.select_for_update(of=("self",))
             .select_related("action", "action__ballot", "action__dispute", "employer")
             .get(pk=notice.pk)
         )
