@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
+from django.db import connection
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 
-from mandate.votes.models import Voter
+from mandate.votes.models import Poll, Voter
 
 _SALT = "mandate.votes.voter-link"
 
@@ -55,29 +56,55 @@ def read_token(token: str) -> LinkClaim | None:
         return None
 
 
+_VOTER_SQL = """
+SELECT v.branch_id, v.weight, v.has_voted, v.nonce, p.title, p.question, p.state,
+       p.opens_at, p.closes_at, p.weighted, p.results_by_branch, p.created_at
+FROM votes_voter v JOIN votes_poll p ON p.id = v.poll_id
+WHERE v.id = %s AND v.poll_id = %s
+"""
+
+
 def voter_for(token: str) -> Voter | None:
-    """The roll row a token opens, with its poll; None if the token is bad or revoked."""
+    """The roll row a token opens, with the poll fields the voting page uses; None if the token
+    is bad or revoked. Plain SQL: this runs on every vote."""
     claim = read_token(token)
     if claim is None:
         return None
+    if connection.vendor != "postgresql":
+        return _voter_orm(claim)
+    with connection.cursor() as cur:
+        cur.execute(_VOTER_SQL, [claim.voter_id, claim.poll_id])
+        row = cur.fetchone()
+    if row is None or not constant_time_compare(row[3], claim.nonce):
+        return None
+    poll = Poll(
+        id=claim.poll_id,
+        title=row[4],
+        question=row[5],
+        state=row[6],
+        opens_at=row[7],
+        closes_at=row[8],
+        weighted=row[9],
+        results_by_branch=row[10],
+        created_at=row[11],
+    )
+    voter = Voter(
+        id=claim.voter_id,
+        poll_id=claim.poll_id,
+        branch_id=row[0],
+        weight=row[1],
+        has_voted=row[2],
+        nonce=row[3],
+    )
+    voter.poll = poll
+    return voter
+
+
+def _voter_orm(claim: LinkClaim) -> Voter | None:
+    # SQLite hands raw datetimes back naive and decimals as floats: let the ORM convert.
     voter = (
         Voter.objects.filter(pk=claim.voter_id, poll_id=claim.poll_id)
         .select_related("poll")
-        .only(
-            "id",
-            "poll_id",
-            "branch_id",
-            "weight",
-            "has_voted",
-            "nonce",
-            "poll__title",
-            "poll__question",
-            "poll__state",
-            "poll__opens_at",
-            "poll__closes_at",
-            "poll__weighted",
-            "poll__results_by_branch",
-        )
         .first()
     )
     if voter is None or not constant_time_compare(voter.nonce, claim.nonce):

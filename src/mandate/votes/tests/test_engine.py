@@ -268,3 +268,14 @@ def test_ballot_row_cannot_name_a_voter():
     ]
     assert Voter not in {f.related_model for f in CastVote._meta.get_fields()}
     assert CastVote not in {f.related_model for f in Voter._meta.get_fields()}
+
+
+def test_no_free_slot_leaves_the_roll_unmarked(world, choices):
+    members = make_members(world.liverpool, 2, "LIV")
+    poll = open_poll(members)
+    CastVote.objects.filter(poll=poll).delete()
+    with pytest.raises(InvalidState, match="No free ballot slot"):
+        engine.vote_cast(
+            poll=poll, voter_key=engine.member_key(members[0].pk), choice=choices(poll)["Yes"]
+        )
+    assert not Voter.objects.filter(poll=poll, has_voted=True).exists()
