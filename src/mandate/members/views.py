@@ -136,6 +136,7 @@ def member_list(request: HttpRequest, branch: str) -> HttpResponse:
         "rows": rows,
         "list_url": _list_url(branch_obj),
         "pager_target": "#results",
+        "can_import": policy.has_branch_perm(request.user, Perm.IMPORT_MEMBERS, branch_obj),
         "can_export": policy.has_branch_perm(request.user, Perm.EXPORT_MEMBERS, branch_obj),
         "can_manage_segments": policy.has_branch_perm(
             request.user, Perm.MANAGE_SEGMENTS, branch_obj

@@ -194,3 +194,13 @@ def test_same_number_of_queries_for_30_and_300_members(client: Client, world: Wo
     _add_members(world.liverpool, 270, start=5000)
     assert counts() == small
     assert max(small) <= 15
+
+
+def test_import_link_only_for_those_who_may_import(client, world) -> None:  # type: ignore[no-untyped-def]
+    from mandate.conftest import PASSWORD
+
+    url = f"/branches/{world.liverpool.slug}/members/"
+    client.login(username="secretary", password=PASSWORD)
+    assert "Import a register" in client.get(url).content.decode()
+    client.login(username="rep", password=PASSWORD)
+    assert "Import a register" not in client.get(url).content.decode()
