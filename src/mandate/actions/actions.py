@@ -323,6 +323,8 @@ def notice_prepare(
         raise ActionError(f"The action “{action.title}” has ended.")
     figures = notice_figures(action, employer, on=today)
     with transaction.atomic():
+        # One draft per employer: two officers drawing up at once take turns on the action row.
+        Action.objects.select_for_update(of=("self",)).filter(pk=action.pk).first()
         NoticeOfAction.objects.filter(
             action=action, employer=employer, served_at__isnull=True
         ).delete()
@@ -557,6 +559,34 @@ def solidarity_import(*, union_name: str, data: str | bytes, actor: User | None)
     return created, updated
 
 
+def _lock_owner(branch: Branch | None, member: Member | None) -> dict[str, Branch | Member | None]:
+    # Serialise link changes per owner: two clicks of "New link" must leave one live link.
+    if branch is not None:
+        Branch.objects.select_for_update().filter(pk=branch.pk).first()
+        return {"branch": branch}
+    if member is None:
+        raise ActionError("A calendar link belongs to one branch or one member.")
+    Member.objects.select_for_update().filter(pk=member.pk).first()
+    return {"member": member}
+
+
+def _issue(
+    owner: dict[str, Branch | Member | None], branch: Branch | None, actor: User | None
+) -> CalendarToken:
+    revoked = CalendarToken.objects.filter(**owner, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    token = CalendarToken.objects.create(**owner, token=secrets.token_urlsafe(32))
+    audit_record(
+        actor=actor,
+        action="action.calendar_link",
+        obj=token,
+        branch=branch,
+        detail={"revoked": revoked},
+    )
+    return token
+
+
 def calendar_token_issue(
     *, branch: Branch | None = None, member: Member | None = None, actor: User | None
 ) -> CalendarToken:
@@ -564,32 +594,20 @@ def calendar_token_issue(
     if (branch is None) == (member is None):
         raise ActionError("A calendar link belongs to one branch or one member.")
     with transaction.atomic():
-        owner: dict[str, Branch | Member | None] = (
-            {"branch": branch} if branch is not None else {"member": member}
-        )
-        revoked = CalendarToken.objects.filter(**owner, revoked_at__isnull=True).update(
-            revoked_at=timezone.now()
-        )
-        token = CalendarToken.objects.create(**owner, token=secrets.token_urlsafe(32))
-        audit_record(
-            actor=actor,
-            action="action.calendar_link",
-            obj=token,
-            branch=branch if branch is not None else (member.branch if member else None),
-            detail={"revoked": revoked},
-        )
-    return token
+        owner = _lock_owner(branch, member)
+        return _issue(owner, branch or (member.branch if member else None), actor)
 
 
 def calendar_token_for(
     *, branch: Branch | None = None, member: Member | None = None, actor: User | None
 ) -> CalendarToken:
     """The live calendar link of a branch or member, issuing one the first time."""
-    owner: dict[str, Branch | Member | None] = (
-        {"branch": branch} if branch is not None else {"member": member}
-    )
-    live = CalendarToken.objects.filter(**owner, revoked_at__isnull=True).first()
-    return live or calendar_token_issue(branch=branch, member=member, actor=actor)
+    if (branch is None) == (member is None):
+        raise ActionError("A calendar link belongs to one branch or one member.")
+    with transaction.atomic():
+        owner = _lock_owner(branch, member)
+        live = CalendarToken.objects.filter(**owner, revoked_at__isnull=True).first()
+        return live or _issue(owner, branch or (member.branch if member else None), actor)
 
 
 def escalation_plan_add(
