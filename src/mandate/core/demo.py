@@ -49,6 +49,7 @@ DEMO_STEPS: list[str] = [
     "mandate.calls.demo.build_calls",
     "mandate.meetings.demo.build_meetings",
     "mandate.actions.demo.build_actions",
+    "mandate.votes.demo.build_votes",
     "mandate.core.demo.build_logins",
 ]
 
