@@ -652,20 +652,24 @@ def _decimal(value: object, field: str) -> Decimal:
     return number
 
 
-def _lock_vote_shared(vote_id: int) -> str:
-    """Lock the vote row against closing while a card goes in, without queueing cards behind
-    each other: FOR SHARE lets every delegate cast at once, and close's FOR UPDATE waits for them.
+def _lock_vote_shared(vote_id: int) -> tuple[str, int, str] | None:
+    """The vote's state, meeting and method, read under a lock that closing must wait for.
+
+    FOR SHARE lets every delegate cast at once, and close's FOR UPDATE waits until the cards
+    already going in have committed, so the count at close sees every card accepted as open.
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT state FROM meetings_meetingvote WHERE id = %s FOR SHARE", [vote_id]
+                "SELECT state, meeting_id, method FROM meetings_meetingvote "
+                "WHERE id = %s FOR SHARE",
+                [vote_id],
             )
             row = cursor.fetchone()
-        return str(row[0]) if row else ""
+        return (str(row[0]), int(row[1]), str(row[2])) if row else None
     # SQLite takes the database write lock at BEGIN (IMMEDIATE), which already serialises.
-    state = MeetingVote.objects.filter(pk=vote_id).values_list("state", flat=True).first()
-    return state or ""
+    found = MeetingVote.objects.filter(pk=vote_id).values_list("state", "meeting_id", "method")
+    return found.first()
 
 
 def cards_held(holder: Delegate) -> list[Delegate]:
@@ -680,7 +684,7 @@ def cards_held(holder: Delegate) -> list[Delegate]:
 
 def card_cast(
     *,
-    vote: MeetingVote,
+    vote: MeetingVote | int,
     holder: Delegate,
     delegate: Delegate,
     for_: object,
@@ -689,8 +693,11 @@ def card_cast(
 ) -> CardVote:
     """Cast DELEGATE's card (HOLDER's own, or one held by proxy), split as the holder chooses.
 
-    Casting is checking in. A retry with the same split changes nothing; a different split
-    while the vote is open replaces the card.
+    Casting is checking in. A retry with the same split changes nothing that counts; a different
+    split while the vote is open replaces the card. Every delegate of a big meeting casts within
+    seconds of the chair calling the vote, so this is four statements: lock the vote shared,
+    mark the holder present, and write the card as one upsert (the unique constraint on vote and
+    delegate, not a read-then-write, keeps it to one card each).
     """
     if delegate.pk != holder.pk and holder.proxy_for_id != delegate.pk:
         raise DomainError("You can cast only your own card and a card you hold by proxy.")
@@ -701,31 +708,40 @@ def card_cast(
         Card(delegate.weight, f, a, ab).check(f"The card of {delegate.branch.name}")
     except RuleError as exc:
         raise DomainError(str(exc)) from exc
+    vote_id = vote if isinstance(vote, int) else vote.pk
     with transaction.atomic():
-        if _lock_vote_shared(vote.pk) != VoteState.OPEN:
+        found = _lock_vote_shared(vote_id)
+        if found is None or found[1] != holder.meeting_id or found[2] != VoteMethod.CARD:
+            raise DomainError("That card vote is not at this meeting.")
+        if found[0] != VoteState.OPEN:
             raise InvalidState("Voting has closed: this card was not counted.")
-        if vote.meeting_id != holder.meeting_id:
-            raise DomainError("That vote is at another meeting.")
-        check_in(meeting=vote.meeting, method=CheckInMethod.LINK, delegate=holder)
-        fields = {
-            "weight": delegate.weight,
-            "weight_for": f,
-            "weight_against": a,
-            "weight_abstain": ab,
-            "cast_by": holder,
-        }
-        card, created = CardVote.objects.get_or_create(
-            vote=vote, delegate=delegate, defaults=fields
+        Attendance.objects.bulk_create(
+            [Attendance(meeting_id=holder.meeting_id, delegate=holder, method=CheckInMethod.LINK)],
+            ignore_conflicts=True,
         )
-        if not created and (card.weight_for, card.weight_against, card.weight_abstain) != (
-            f,
-            a,
-            ab,
-        ):
-            for key, value in fields.items():
-                setattr(card, key, value)
-            card.cast_at = timezone.now()
-            card.save()
+        card = CardVote(
+            vote_id=vote_id,
+            delegate=delegate,
+            weight=delegate.weight,
+            weight_for=f,
+            weight_against=a,
+            weight_abstain=ab,
+            cast_by=holder,
+            cast_at=timezone.now(),
+        )
+        CardVote.objects.bulk_create(
+            [card],
+            update_conflicts=True,
+            unique_fields=["vote", "delegate"],
+            update_fields=[
+                "weight",
+                "weight_for",
+                "weight_against",
+                "weight_abstain",
+                "cast_by",
+                "cast_at",
+            ],
+        )
     return card
 
 

@@ -145,22 +145,18 @@ def delegate_link(request: HttpRequest, delegate: Delegate, vote_id: int | None)
 def card_cast(request: HttpRequest, delegate: Delegate, vote_id: int | None) -> HttpResponse:
     if delegate.meeting.state == MeetingState.CLOSED:
         raise DomainError("The meeting has closed.")
-    vote = MeetingVote.objects.filter(pk=vote_id or 0, meeting_id=delegate.meeting_id).first()
-    if vote is None or vote.method != VoteMethod.CARD:
-        raise Http404("No such vote.")
-    vote.meeting = delegate.meeting
     target = delegate
     raw = request.POST.get("card", "")
     if raw and raw != str(delegate.pk):
-        if raw != str(delegate.proxy_for_id) or delegate.proxy_for is None:
+        if raw != str(delegate.proxy_for_id):
             raise Http404("No such card.")
-        target = delegate.proxy_for
+        target = Delegate.objects.select_related("branch").get(pk=delegate.proxy_for_id or 0)
     form = CardForm(request.POST)
     if not form.is_valid():
-        return _card_page(request, delegate, {vote.pk: "Enter for, against and abstain."})
+        return _card_page(request, delegate, {vote_id or 0: "Enter for, against and abstain."})
     try:
         actions.card_cast(
-            vote=vote,
+            vote=vote_id or 0,
             holder=delegate,
             delegate=target,
             for_=form.cleaned_data["weight_for"],
@@ -168,7 +164,7 @@ def card_cast(request: HttpRequest, delegate: Delegate, vote_id: int | None) -> 
             abstain=form.cleaned_data["weight_abstain"],
         )
     except DomainError as exc:
-        return _card_page(request, delegate, {vote.pk: exc.message})
+        return _card_page(request, delegate, {vote_id or 0: exc.message})
     if request.headers.get("Accept", "").startswith("application/json"):
         response = HttpResponse('{"ok": true}', content_type="application/json")
         return response

@@ -1,0 +1,406 @@
+"""Benchmark: a 2,000-delegate meeting casting card votes over real HTTP on PostgreSQL.
+
+    .venv/bin/python bench/bench_delegates.py [--delegates 2000] [--proxies 40] [--window 8]
+        [--clients 200] [--workers 2] [--threads 8] [--keep]
+
+Creates a `bench_mandate_meetings` PostgreSQL database (dropped at the end unless --keep),
+migrates it and fills it: 150 branches, one national delegate meeting with DELEGATES delegates
+spread over them plus PROXIES absent delegates whose cards other delegates hold by proxy, card
+weights set by hand to random amounts in pence (0.01 to 40.00), one motion put to a card vote.
+Starts gunicorn (gthread, WORKERS x THREADS) on 127.0.0.1.
+
+Then every delegate casts from "their phone": a POST to their personal card link with a split of
+their weight across for, against and abstain (random whole pence, one in five splits; the proxy
+holders cast the absent branch's card too). The chair calls the vote and the taps arrive over
+WINDOW seconds (uniformly at random, open loop: a slow server does not slow the arrivals down;
+--window 0 sends every card at the same instant). CLIENTS threads play the phones, each on its
+own keep-alive connection.
+
+Prints the time from the first tap to the last card accepted, requests/s, and p50/p95/p99/max of
+the cast latency. Then closes the vote and checks the weighted tally three ways: the result the
+server recorded, a SQL SUM over the stored cards, and a reference sum the clients kept of what
+they sent (integer pence, no decimals involved), which must all agree exactly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import platform
+import random
+import secrets
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlencode
+
+PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+PG_DB = "bench_mandate_meetings"
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+RESULTS = Path(__file__).with_name("RESULTS.md")
+BRANCHES = 150
+
+
+def _configure() -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
+        conn.execute(f"CREATE DATABASE {PG_DB}")
+    os.environ["DATABASE_URL"] = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{PG_DB}"
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(32))
+    os.environ["LOG_LEVEL"] = "WARNING"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mandate.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def _drop_pg() -> None:
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
+
+
+@dataclass
+class Cast:
+    """One card a phone sends: the path, and the split in whole pence."""
+
+    path: str
+    card: int
+    weight_p: int
+    for_p: int
+    against_p: int
+    abstain_p: int
+    at: float  # seconds after the vote is called
+
+
+def _setup(delegates: int, proxies: int, window: float, seed: int) -> tuple[int, list[Cast]]:
+    from django.db import connection
+    from django.utils import timezone
+
+    from mandate.core.models import Branch, Region, Union
+    from mandate.meetings import actions, links
+    from mandate.meetings.models import Delegate, MeetingKind
+    from mandate.meetings.rules import WeightFormula
+
+    rng = random.Random(seed)
+    union = Union.objects.create(name="Bench union", slug="bench")
+    region = Region.objects.create(union=union, name="Bench region", slug="bench-region")
+    branches = Branch.objects.bulk_create(
+        Branch(region=region, name=f"Branch {i:03d}", slug=f"branch-{i:03d}")
+        for i in range(BRANCHES)
+    )
+    meeting = actions.meeting_create(
+        actor=None,
+        branch=None,
+        kind=MeetingKind.DELEGATE,
+        title="Delegate meeting of striking branches",
+        mode="online",
+        link="https://meet.example.org/bench",
+        starts_at=timezone.now(),
+        weight_formula=WeightFormula.MANUAL,
+    )
+    rows = Delegate.objects.bulk_create(
+        Delegate(
+            meeting=meeting,
+            branch=branches[i % BRANCHES],
+            name=f"Delegate {i:04d}",
+            weight=Decimal(rng.randint(1, 4000)).scaleb(-2),
+            nonce=secrets.token_urlsafe(9),
+        )
+        for i in range(delegates + proxies)
+    )
+    present, absent = rows[:delegates], rows[delegates:]
+    for holder, gone in zip(present[:proxies], absent, strict=True):
+        holder.proxy_for = gone
+    Delegate.objects.bulk_update(present[:proxies], ["proxy_for"])
+    motion = actions.motion_add(
+        actor=None, meeting=meeting, title="Escalate", text="Rolling regional strikes."
+    )
+    vote = actions.vote_open(actor=None, meeting=meeting, motion=motion, method="card")
+
+    casts: list[Cast] = []
+    for holder in present:
+        token = links.delegate_token(holder)
+        cards = [holder] + ([holder.proxy_for] if holder.proxy_for else [])
+        for card in cards:
+            assert card is not None
+            w = int(card.weight * 100)
+            if rng.random() < 0.2:
+                f = rng.randint(0, w)
+                a = rng.randint(0, w - f)
+            else:
+                f, a = (w, 0) if rng.random() < 0.8 else (0, w)
+            casts.append(
+                Cast(
+                    path=f"/meetings/d/{token}/votes/{vote.pk}/",
+                    card=card.pk,
+                    weight_p=w,
+                    for_p=f,
+                    against_p=a,
+                    abstain_p=w - f - a,
+                    at=rng.uniform(0, window),
+                )
+            )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return vote.pk, casts
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_up(port: int, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit("gunicorn exited during start-up")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/login/")
+            conn.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit("gunicorn did not start within 60 s")
+
+
+class Phone:
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.conn: http.client.HTTPConnection | None = None
+
+    def post(self, path: str, body: str) -> int:
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Accept": "application/json",
+        }
+        for attempt in range(2):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            try:
+                self.conn.request("POST", path, body=body, headers=headers)
+                response = self.conn.getresponse()
+                response.read()
+                return response.status
+            except (http.client.HTTPException, OSError):
+                self.conn.close()
+                self.conn = None
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+
+def _pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def _body(c: Cast) -> str:
+    return urlencode(
+        {
+            "card": c.card,
+            "weight_for": str(Decimal(c.for_p).scaleb(-2)),
+            "weight_against": str(Decimal(c.against_p).scaleb(-2)),
+            "weight_abstain": str(Decimal(c.abstain_p).scaleb(-2)),
+        }
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--delegates", type=int, default=2000)
+    parser.add_argument("--proxies", type=int, default=40)
+    parser.add_argument("--window", type=float, default=8.0, help="seconds the taps arrive over")
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--no-record", action="store_true", help="do not append to RESULTS.md")
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    _configure()
+    vote_id, casts = _setup(args.delegates, args.proxies, args.window, args.seed)
+    print(
+        f"setup: {args.delegates} delegates ({args.proxies} holding a proxy card) over "
+        f"{BRANCHES} branches, {len(casts)} cards to cast, in {time.perf_counter() - started:.1f} s"
+    )
+
+    port = _free_port()
+    env = dict(os.environ, DEBUG="0", ALLOWED_HOSTS="127.0.0.1")
+    server = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
+        [
+            str(GUNICORN),
+            "mandate.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--worker-class",
+            "gthread",
+            "--workers",
+            str(args.workers),
+            "--threads",
+            str(args.threads),
+            "--backlog",
+            "4096",
+            "--keep-alive",
+            "30",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+    )
+    try:
+        _wait_up(port, server)
+        # Warm each worker's code paths and connections with a harmless failed cast.
+        warm = Phone(port)
+        for _ in range(4 * args.workers):
+            warm.post(casts[0].path.replace("/d/", "/d/x"), "")
+
+        ordered = sorted(casts, key=lambda c: c.at)
+        queue_lock = threading.Lock()
+        next_index = [0]
+        latencies: list[float] = []
+        lags: list[float] = []
+        statuses: Counter[int] = Counter()
+        accepted: list[Cast] = []
+        results_lock = threading.Lock()
+        barrier = threading.Barrier(args.clients + 1)
+        t0 = [0.0]
+        last_done = [0.0]
+
+        def phone_loop() -> None:
+            phone = Phone(port)
+            barrier.wait()
+            while True:
+                with queue_lock:
+                    if next_index[0] >= len(ordered):
+                        return
+                    cast = ordered[next_index[0]]
+                    next_index[0] += 1
+                wait = t0[0] + cast.at - time.perf_counter()
+                if wait > 0:
+                    time.sleep(wait)
+                sent = time.perf_counter()
+                status = phone.post(cast.path, _body(cast))
+                done = time.perf_counter()
+                with results_lock:
+                    latencies.append((done - sent) * 1000)
+                    lags.append(max(0.0, sent - (t0[0] + cast.at)) * 1000)
+                    statuses[status] += 1
+                    if status == 200:
+                        accepted.append(cast)
+                    last_done[0] = max(last_done[0], done)
+
+        threads = [threading.Thread(target=phone_loop) for _ in range(args.clients)]
+        for t in threads:
+            t.start()
+        t0[0] = time.perf_counter() + 0.05
+        barrier.wait()
+        for t in threads:
+            t.join()
+        elapsed = last_done[0] - t0[0]
+
+        import django.db
+
+        django.db.connections.close_all()
+        from django.db.models import Sum
+
+        from mandate.meetings import actions
+        from mandate.meetings.models import CardVote, MeetingVote
+
+        vote = MeetingVote.objects.select_related("meeting").get(pk=vote_id)
+        actions.vote_close(actor=None, vote=vote)
+        vote.refresh_from_db()
+        sums = CardVote.objects.filter(vote_id=vote_id).aggregate(
+            f=Sum("weight_for"), a=Sum("weight_against"), ab=Sum("weight_abstain")
+        )
+        ref = (
+            sum(c.for_p for c in accepted),
+            sum(c.against_p for c in accepted),
+            sum(c.abstain_p for c in accepted),
+        )
+        recorded = tuple(
+            int(v * 100) for v in (vote.votes_for, vote.votes_against, vote.votes_abstain)
+        )
+        sql = tuple(int(sums[k] * 100) for k in ("f", "a", "ab"))
+        present_ref = sum(c.weight_p for c in accepted)
+        tally_ok = ref == recorded == sql and int(vote.present * 100) == present_ref
+        cards_ok = CardVote.objects.filter(vote_id=vote_id).count() == len(accepted)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+    p50, p95, p99 = (_pct(latencies, p) for p in (50, 95, 99))
+    worst = max(latencies)
+    lag99 = _pct(lags, 99)
+    rate = len(latencies) / elapsed if elapsed > 0 else float("nan")
+    print(f"statuses: {dict(statuses)}")
+    print(
+        f"{len(accepted)} of {len(casts)} cards accepted; first tap to last card accepted "
+        f"{elapsed:.2f} s (taps arriving over {args.window:g} s); {rate:.0f} requests/s"
+    )
+    print(
+        f"cast latency ms: p50 {p50:.1f}, p95 {p95:.1f}, p99 {p99:.1f}, max {worst:.1f}; "
+        f"client send lag p99 {lag99:.1f} ms"
+    )
+    print(f"result: {vote.result_text}")
+    print(
+        f"tally: recorded {recorded}, SQL sum {sql}, clients' reference {ref} (pence): "
+        f"{'EXACT MATCH' if tally_ok else 'MISMATCH'}; one card per delegate: "
+        f"{'ok' if cards_ok else 'FAILED'}"
+    )
+    passed = elapsed <= 10 and p99 < 1000 and tally_ok and cards_ok
+    print(
+        f"target (all cast within 10 s, p99 < 1 s, exact tally): {'MET' if passed else 'NOT MET'}"
+    )
+
+    if not args.no_record:
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d")
+        with RESULTS.open("a", encoding="utf-8") as out:
+            out.write(
+                f"\n## Delegate meeting card vote (`bench/bench_delegates.py`)\n\n"
+                f"- {args.delegates:,} delegates ({args.proxies} also casting a proxy card), "
+                f"{len(casts):,} cards over real HTTP: gunicorn gthread {args.workers} x "
+                f"{args.threads} on 127.0.0.1, PostgreSQL, {args.clients} client threads, taps "
+                f"arriving over {args.window:g} s.\n"
+                f"- All {len(accepted):,} accepted {elapsed:.2f} s after the first tap "
+                f"({rate:.0f} requests/s). Cast latency p50 {p50:.1f} ms, p95 {p95:.1f} ms, "
+                f"p99 {p99:.1f} ms, max {worst:.1f} ms. Target (within 10 s, p99 < 1 s): "
+                f"{'met' if passed else 'not met'}.\n"
+                f"- Weighted tally: recorded, SQL sum and the clients' own reference sum in "
+                f"pence {'agree exactly' if tally_ok else 'DISAGREE'}: {vote.result_text}.\n"
+                f"- Machine: 2 cores ({platform.machine()}), Python "
+                f"{platform.python_version()}, shared with other work at the time. "
+                f"Date: {stamp}.\n"
+            )
+    if not args.keep:
+        _drop_pg()
+    if not passed:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
