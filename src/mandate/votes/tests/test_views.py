@@ -263,3 +263,22 @@ def test_no_log_line_pairs_a_voter_with_a_receipt_or_choice(client, world, caplo
     assert receipt not in details and str(voter.pk) not in {
         e.object_id for e in AuditEvent.objects.filter(object_type="votes.voter")
     }
+
+
+def test_poll_links_command_writes_csv_and_audits(world, tmp_path):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    poll = open_poll([world.member, world.covered], branch=world.liverpool)
+    out = tmp_path / "links.csv"
+    stdout = StringIO()
+    call_command("poll", "links", str(poll.pk), "--out", str(out), stdout=stdout)
+    lines = out.read_text().splitlines()
+    assert len(lines) == 3 and "/ballot/" in lines[1]
+    assert "2 links written" in stdout.getvalue()
+    assert AuditEvent.objects.filter(action="poll.links_export", object_id=str(poll.pk)).exists()
+    with pytest.raises(CommandError, match="already exists"):
+        call_command("poll", "links", str(poll.pk), "--out", str(out))
+    with pytest.raises(CommandError, match="No e-ballot"):
+        call_command("poll", "links", "999999", "--out", str(tmp_path / "x.csv"))
