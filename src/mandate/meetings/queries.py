@@ -81,9 +81,11 @@ def upcoming_and_past(qs: QuerySet[Meeting]) -> tuple[list[Meeting], list[Meetin
 
 
 def series_attendance(series: MeetingSeries) -> list[AttendancePoint]:
-    """Each occurrence's attendance (active members checked in), oldest first."""
+    """Each occurrence's attendance (active members checked in), oldest first; meetings yet to
+    start are left out, so today's empty room does not read as a collapse."""
     rows = (
-        series.meetings.annotate(
+        series.meetings.filter(starts_at__lte=timezone.now())
+        .annotate(
             n=Count(
                 "attendance",
                 filter=Q(attendance__member__status=MemberStatus.ACTIVE),
