@@ -38,6 +38,8 @@ class CheckResult:
     constituency: str = ""
     employer: str = ""
     date: dt.date | None = None
+    # Every day this finding blocks (the page badges each one); empty when it blocks them all.
+    dates: tuple[dt.date, ...] = ()
 
 
 def _cite(book: Rulebook, rule_id: str, on: dt.date) -> str:
@@ -102,6 +104,7 @@ def _mandate_checks(
                     cite,
                     constituency=c.name,
                     date=min(outside),
+                    dates=tuple(sorted(outside)),
                 )
             )
         else:
@@ -208,6 +211,7 @@ def _employer_checks(
                 check.source.short,
                 employer=employer.name,
                 date=min(covered),
+                dates=() if check.ok else tuple(covered),
             )
         )
     missing = [d for d in days if not any(n.covers(d) for n in notices)]
@@ -223,6 +227,7 @@ def _employer_checks(
                 content_cite,
                 employer=employer.name,
                 date=min(missing),
+                dates=tuple(missing),
             )
         )
     else:

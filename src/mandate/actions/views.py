@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -121,8 +122,8 @@ def dispute_calendar(request: HttpRequest, slug: str) -> HttpResponse:
         for t in triggers
         if t.prompts_escalation
     ]
-    solidarity = SolidarityEvent.objects.filter(start__lte=last).exclude(
-        end__lt=month, start__lt=month
+    solidarity = SolidarityEvent.objects.filter(
+        Q(end__gte=month) | Q(end__isnull=True, start__gte=month), start__lte=last
     )
     return render(
         request,
@@ -211,7 +212,7 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
         }
         for e in employers
     ]
-    blocked_days = sorted({r.date for r in failing if r.date is not None})
+    blocked_days = sorted({d for r in failing for d in r.dates})
     return render(
         request,
         "actions/detail.html",

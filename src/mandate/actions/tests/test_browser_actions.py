@@ -25,7 +25,8 @@ def test_officer_sees_a_blocked_day_and_why_and_downloads_the_notice(
     today = dt.date.today()
     lawful = today + dt.timedelta(days=14)
     too_late = last_day + dt.timedelta(days=2)
-    action = strike(world, ballot, [lawful, too_late])
+    later_still = last_day + dt.timedelta(days=3)
+    action = strike(world, ballot, [lawful, too_late, later_still])
     notice = actions.notice_prepare(
         action=action, employer=world.liverpool_employer, actor=world.secretary
     )
@@ -43,6 +44,8 @@ def test_officer_sees_a_blocked_day_and_why_and_downloads_the_notice(
     phone.wait_for_url(f"{live_server.url}/actions/{action.pk}/")
     blocked = phone.locator(f"#days li:has(time[datetime='{too_late.isoformat()}'])")
     assert "Blocked" in blocked.inner_text()
+    later = phone.locator(f"#days li:has(time[datetime='{later_still.isoformat()}'])")
+    assert "Blocked" in later.inner_text()
     clear = phone.locator(f"#days li:has(time[datetime='{lawful.isoformat()}'])")
     assert "Blocked" not in clear.inner_text()
     why = phone.locator("#checks li.fail")
