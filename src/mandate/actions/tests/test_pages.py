@@ -358,8 +358,21 @@ def test_clashes_graduation_is_a_target_bank_holiday_a_warning(world: World) -> 
         end=dt.date(2026, 7, 17),
         actor=None,
     )
+    from mandate.ballots import actions as ballot_actions
+
+    # The union's own postal ballot at the same employer, open over the strike in July.
+    ballot_actions.ballot_create(
+        dispute=ballot.dispute,
+        name="Re-ballot",
+        opens=dt.date(2026, 7, 1),
+        closes=dt.date(2026, 7, 22),
+        actor=None,
+    )
     found = action_clashes(action)
     levels = {(c.level, c.date) for c in found}
+    assert any(
+        c.level == "warning" and "Re-ballot" in c.message and "post" in c.message for c in found
+    )
     assert ("warning", dt.date(2026, 5, 25)) in levels  # Spring bank holiday in England
     assert ("info", dt.date(2026, 7, 15)) in levels
     assert any("Hits graduation" in c.message for c in found)
