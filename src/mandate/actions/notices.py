@@ -78,9 +78,9 @@ def notice_document(notice: NoticeOfAction) -> NoticeDocument:
             f"“{action.ballot.name}” which closed on {action.ballot.closes:%d %B %Y}"
             + (f", called by {callers}." if callers else ".")
         ),
-        what=action.what
+        what=f"Action short of strike: {action.what.lower()}"
         if action.kind == "asos"
-        else "Strike action (discontinuous or continuous as below)",
+        else "Strike action",
         pattern_text=pattern_text,
         dates=notice.covered_dates(),
         categories=_pairs(figures.get("categories"), per_category),
