@@ -1,7 +1,7 @@
 """Benchmark: a 2,000-delegate meeting casting card votes over real HTTP on PostgreSQL.
 
     .venv/bin/python bench/bench_delegates.py [--delegates 2000] [--proxies 40] [--window 8]
-        [--clients 200] [--workers 2] [--threads 8] [--keep]
+        [--clients 100] [--workers 4] [--threads 4] [--keep]
 
 Creates a `bench_mandate_meetings` PostgreSQL database (dropped at the end unless --keep),
 migrates it and fills it: 150 branches, one national delegate meeting with DELEGATES delegates
@@ -230,9 +230,9 @@ def main() -> None:
     parser.add_argument("--delegates", type=int, default=2000)
     parser.add_argument("--proxies", type=int, default=40)
     parser.add_argument("--window", type=float, default=8.0, help="seconds the taps arrive over")
-    parser.add_argument("--clients", type=int, default=200)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--clients", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--no-record", action="store_true", help="do not append to RESULTS.md")

@@ -705,7 +705,7 @@ def card_cast(
     a = _decimal(against, "Against")
     ab = _decimal(abstain, "Abstain")
     try:
-        Card(delegate.weight, f, a, ab).check(f"The card of {delegate.branch.name}")
+        Card(delegate.weight, f, a, ab).check("This card")
     except RuleError as exc:
         raise DomainError(str(exc)) from exc
     vote_id = vote if isinstance(vote, int) else vote.pk

@@ -118,16 +118,6 @@ class CountForm(forms.Form):
     votes_abstain = forms.IntegerField(label="Abstaining", min_value=0, initial=0)
 
 
-class CardForm(forms.Form):
-    weight_for = forms.DecimalField(label="For", min_value=0, decimal_places=2, max_digits=12)
-    weight_against = forms.DecimalField(
-        label="Against", min_value=0, decimal_places=2, max_digits=12
-    )
-    weight_abstain = forms.DecimalField(
-        label="Abstain", min_value=0, decimal_places=2, max_digits=12
-    )
-
-
 class DelegateForm(forms.Form):
     branch: forms.ModelChoiceField[Branch] = forms.ModelChoiceField(queryset=Branch.objects.none())
     name = forms.CharField(max_length=200)

@@ -103,13 +103,9 @@ def delegate_from_token(token: str) -> Delegate | None:
     parts = _unsign(_DELEGATE, token)
     if parts is None or len(parts) != 2 or not parts[0].isdigit():
         return None
-    # The card link is the hottest path of a big delegate meeting: one row by key, no sort.
-    delegate = (
-        Delegate.objects.select_related("meeting", "branch")
-        .filter(pk=int(parts[0]))
-        .order_by("pk")
-        .first()
-    )
+    # The card link is the hottest path of a big delegate meeting: one row by key, no joins;
+    # the pages that show the meeting or branch load them when they need them.
+    delegate = Delegate.objects.filter(pk=int(parts[0])).order_by("pk").first()
     if delegate is None or not constant_time_compare(delegate.nonce, parts[1]):
         return None
     return delegate
