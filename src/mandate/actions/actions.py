@@ -598,18 +598,6 @@ def calendar_token_issue(
         return _issue(owner, branch or (member.branch if member else None), actor)
 
 
-def calendar_token_for(
-    *, branch: Branch | None = None, member: Member | None = None, actor: User | None
-) -> CalendarToken:
-    """The live calendar link of a branch or member, issuing one the first time."""
-    if (branch is None) == (member is None):
-        raise ActionError("A calendar link belongs to one branch or one member.")
-    with transaction.atomic():
-        owner = _lock_owner(branch, member)
-        live = CalendarToken.objects.filter(**owner, revoked_at__isnull=True).first()
-        return live or _issue(owner, branch or (member.branch if member else None), actor)
-
-
 def escalation_plan_add(
     *, dispute: Dispute, trigger: str, plan: str, actor: User | None
 ) -> PlannedEscalation:

@@ -587,7 +587,8 @@ def my_action(request: HttpRequest) -> HttpResponse:
         for d in horizon
     ]
     employment = member.employments.select_related("employer", "workplace").first()
-    token = actions.calendar_token_for(member=member, actor=_actor(request))
+    # GET never writes: the link is made by the button the first time.
+    token = CalendarToken.objects.filter(member=member, revoked_at__isnull=True).first()
     return render(
         request,
         "actions/my_action.html",
@@ -597,7 +598,7 @@ def my_action(request: HttpRequest) -> HttpResponse:
             "not_called": queries.member_not_called(member, mine),
             "fortnight": [s for s in schedule[2:] if s["actions"]],
             "employment": employment,
-            "feed_url": _feed_url(request, token),
+            "feed_url": _feed_url(request, token) if token else "",
             "suspended": [a for a in mine if a.status == ActionStatus.SUSPENDED],
         },
     )

@@ -120,7 +120,10 @@ def test_member_sees_only_their_own_page(client: Client, scene: Scene) -> None:
     tomorrow_card = page.split("Tomorrow,")[1].split("</div>")[0]
     assert "On strike" in tomorrow_card
     assert "Health and Life Sciences building" in page
-    assert "/calendar/" in page
+    assert "Make my calendar link" in page and "/calendar/" not in page
+    assert not CalendarToken.objects.exists()  # a GET writes nothing
+    page = client.post("/my-action/new-link/", follow=True).content.decode()
+    assert "/calendar/" in page and "New link" in page
 
 
 def test_new_joiner_is_told_they_are_not_called(client: Client, scene: Scene) -> None:
@@ -226,7 +229,7 @@ def test_serve_form_records_delivery_and_is_audited(client: Client, world: World
 
 def test_member_feed_lists_their_days_and_the_old_link_dies(client: Client, scene: Scene) -> None:
     login(client, scene.world.member_user)
-    client.get("/my-action/")
+    client.post("/my-action/new-link/")
     token = CalendarToken.objects.get(member=scene.world.member, revoked_at__isnull=True)
     anonymous = Client()
     feed = anonymous.get(f"/calendar/{token.token}.ics")
