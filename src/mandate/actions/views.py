@@ -82,6 +82,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "actions/index.html",
         {
             "disputes": disputes,
+            "can_plan_waves": policy.wave_regions(request.user).exists(),
             "branch_feeds": [(b, feeds.get(b.pk)) for b in branches],
             "employers": policy.employers_with(request.user, Perm.VIEW_ACTIONS).order_by("name")[
                 :200
