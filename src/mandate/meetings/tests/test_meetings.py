@@ -554,3 +554,51 @@ def test_secret_vote_through_the_ballot_engine(world: World) -> None:
     # 3 for, 1 against: two-thirds of votes cast (abstentions not counted) is met
     assert vote.result_text.startswith("5 present, 3 for, 1 against, 1 abstaining: carried")
     assert not NamedVote.objects.filter(vote=vote).exists()
+
+
+def test_call_a_meeting_through_the_form(world: World) -> None:
+    url = reverse("meetings:new") + f"?branch={world.liverpool.slug}"
+    data = {
+        "title": "Emergency members' meeting",
+        "kind": "members",
+        "mode": "online",
+        "starts_at": "2026-12-01T12:00",
+        "link": "",
+        "quorum_combine": "lower",
+        "quorum_percent": "10",
+        "quorum_number": "50",
+        "weight_formula": "proportional",
+        "weight_per": "100",
+    }
+    c = _client(world.secretary)
+    r = c.post(url, data)
+    assert r.status_code == 200 and b"needs its meeting link" in r.content
+    data["link"] = "https://meet.example.org/emergency"
+    r = c.post(url, data)
+    meeting = Meeting.objects.get(title="Emergency members' meeting")
+    assert r.status_code == 302 and meeting.quorum_rule.required(1000) == 50
+    assert _client(world.member_user).get(url).status_code == 404
+    assert _client(world.outsider).get(url).status_code == 404
+
+
+def test_delegate_setup_page_and_card_link(world: World) -> None:
+    meeting = _delegate_meeting(world)
+    c = _client(world.national)
+    url = reverse("meetings:delegates", args=[meeting.pk])
+    r = c.post(url, {"branch": world.ucl.pk, "name": "Ulla"})
+    assert r.status_code == 302
+    delegate = meeting.delegates.get()
+    assert delegate.weight == Decimal("0.50")  # 1 active member / 2 per unit
+    r = c.get(url)
+    assert b"/meetings/d/" in r.content
+    # another branch's officer can read the national meeting but not set it up
+    assert _client(world.outsider).get(url).status_code == 403
+    assert _client(world.member_user).get(url).status_code == 404
+    actions.vote_open(
+        actor=world.national, meeting=meeting, motion=_motion(world, meeting), method="card"
+    )
+    page = Client().get(reverse("meetings:delegate_link", args=[links.delegate_token(delegate)]))
+    assert page.status_code == 200 and b"Split the card" in page.content
+    assert page["Referrer-Policy"] == "no-referrer"
+    dead = Client().get(reverse("meetings:delegate_link", args=["1.forged.token"]))
+    assert dead.status_code == 404
