@@ -194,6 +194,25 @@ def amendment_add(*, actor: Actor, motion: Motion, text: str, proposer: str = ""
     return amendment
 
 
+@transaction.atomic
+def question_withdraw(*, actor: Actor, question: Motion | Amendment) -> None:
+    """Withdraw a motion or amendment not yet put to the vote (a withdrawn amendment no longer
+    holds up its motion)."""
+    model = type(question)
+    locked = model.objects.select_for_update().get(pk=question.pk)
+    if (
+        locked.state != QuestionState.PENDING
+        or MeetingVote.objects.filter(
+            Q(motion_id=locked.pk) if isinstance(locked, Motion) else Q(amendment_id=locked.pk)
+        ).exists()
+    ):
+        raise InvalidState("Only a question not yet put to the vote can be withdrawn.")
+    locked.state = QuestionState.WITHDRAWN
+    locked.save(update_fields=["state"])
+    question.state = QuestionState.WITHDRAWN
+    audit_record(actor=actor, action="meeting.withdraw", obj=locked)
+
+
 # Attendance ------------------------------------------------------------------------------------
 
 

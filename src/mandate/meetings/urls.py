@@ -34,6 +34,7 @@ urlpatterns = [
         views.amendment_add,
         name="amendment_add",
     ),
+    path("<int:pk>/withdraw/", views.withdraw, name="withdraw"),
     path("<int:pk>/votes/", views.vote_open, name="vote_open"),
     path("<int:pk>/votes/<int:vote_id>/", views.vote, name="vote"),
     path("<int:pk>/votes/<int:vote_id>/close/", views.vote_close, name="vote_close"),

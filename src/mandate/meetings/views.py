@@ -340,6 +340,25 @@ def amendment_add(request: HttpRequest, pk: int, motion_id: int) -> HttpResponse
 
 @login_required
 @require_POST
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = policy.get_meeting(request.user, pk, manage=True)
+    question: Motion | Amendment | None
+    if request.POST.get("amendment"):
+        question = Amendment.objects.filter(
+            pk=_int(request.POST["amendment"]), motion__meeting=meeting
+        ).first()
+    else:
+        question = Motion.objects.filter(
+            pk=_int(request.POST.get("motion")), meeting=meeting
+        ).first()
+    if question is None:
+        raise Http404("No such question.")
+    actions.question_withdraw(actor=request.user, question=question)
+    return _back(meeting, "steward")
+
+
+@login_required
+@require_POST
 def vote_open(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = policy.get_meeting(request.user, pk, manage=True)
     form = VoteOpenForm(request.POST, delegate=meeting.is_delegate)

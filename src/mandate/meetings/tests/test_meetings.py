@@ -602,3 +602,20 @@ def test_delegate_setup_page_and_card_link(world: World) -> None:
     assert page["Referrer-Policy"] == "no-referrer"
     dead = Client().get(reverse("meetings:delegate_link", args=["1.forged.token"]))
     assert dead.status_code == 404
+
+
+def test_withdrawn_amendment_no_longer_holds_up_the_motion(world: World) -> None:
+    meeting = _meeting(world)
+    motion = _motion(world, meeting)
+    amendment = actions.amendment_add(actor=world.secretary, motion=motion, text="Delete all.")
+    c = _client(world.rep)
+    r = c.post(reverse("meetings:withdraw", args=[meeting.pk]), {"amendment": amendment.pk})
+    assert r.status_code == 302
+    amendment.refresh_from_db()
+    assert amendment.state == QuestionState.WITHDRAWN
+    vote = actions.vote_open(
+        actor=world.rep, meeting=meeting, motion=motion, method=VoteMethod.SHOW_OF_HANDS
+    )
+    assert vote.state == "open"
+    r = c.post(reverse("meetings:withdraw", args=[meeting.pk]), {"motion": motion.pk})
+    assert r.status_code == 409
