@@ -94,7 +94,8 @@ def _read_xlsx(data: bytes) -> list[Sheet]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unzipped = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    # zipfile raises NotImplementedError for a damaged version or compression field.
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
         raise ReportError("The spreadsheet is damaged and cannot be opened.") from exc
     if unzipped > MAX_UNZIPPED_BYTES:
         raise ReportError("The spreadsheet unpacks to far more data than a results report holds.")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -133,7 +132,7 @@ def _read_xlsx(data: bytes, sheet: str) -> Table:
     try:
         # data_only=False keeps formulas as their text, so they can be refused, not trusted.
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError):
+    except Exception:  # openpyxl and zipfile fail in many undocumented ways (zlib.error...)
         raise FileProblem(
             "The file looks like a spreadsheet but cannot be opened: save it again as .xlsx "
             "or CSV and upload that."
@@ -149,7 +148,13 @@ def _read_xlsx(data: bytes, sheet: str) -> Table:
             )
         chosen = matches[0]
     else:
-        filled = [n for n in names if _sheet_has_cells(wb[n])]
+        try:
+            filled = [n for n in names if _sheet_has_cells(wb[n])]
+        except Exception:  # a damaged sheet fails deep inside the XML reader, in many ways
+            raise FileProblem(
+                "The file looks like a spreadsheet but cannot be read: save it again as .xlsx "
+                "or CSV and upload that."
+            ) from None
         if len(filled) > 1:
             raise FileProblem(
                 "The workbook has several sheets with data: "
