@@ -95,3 +95,31 @@ def test_votes_racing_close_are_all_counted_or_refused(world):
     poll.refresh_from_db()
     accepted = len([o for o in outcomes if o not in ("closer", "closed")])
     assert poll.count_ok and poll.ballots_counted == accepted
+
+
+def test_close_leaves_no_transaction_id_pairing_roll_and_ballots(world):
+    members = make_members(world.liverpool, 12, "LIV")
+    poll = open_poll(members)
+    yes = poll.choices.get(label="Yes").pk
+    receipts = {
+        engine.vote_cast(poll=poll, voter_key=engine.member_key(m.pk), choice=yes)
+        for m in members[:8]
+    }
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT count(*) FROM votes_castvote c JOIN votes_voter v ON v.xmin = c.xmin "
+            "WHERE c.poll_id = %s AND v.poll_id = %s AND c.choice_id IS NOT NULL",
+            [poll.pk, poll.pk],
+        )
+        assert cur.fetchone()[0] == 8  # while open, each vote shares its roll row's xmin
+    engine.poll_close(poll=poll)
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT count(DISTINCT xmin::text) FROM votes_castvote WHERE poll_id = %s", [poll.pk]
+        )
+        assert cur.fetchone()[0] == 1
+        cur.execute(
+            "SELECT count(DISTINCT xmin::text) FROM votes_voter WHERE poll_id = %s", [poll.pk]
+        )
+        assert cur.fetchone()[0] == 1
+    assert set(CastVote.objects.filter(poll=poll).values_list("receipt", flat=True)) == receipts
