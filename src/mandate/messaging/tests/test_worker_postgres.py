@@ -21,6 +21,7 @@ from mandate.core.models import Union
 from mandate.members.models import Member
 from mandate.messaging.actions import send_queue
 from mandate.messaging.models import Message, MessageState
+from mandate.messaging.tasks import CHUNK
 
 from .conftest import read_outbox
 
@@ -96,8 +97,13 @@ def test_killed_worker_neither_loses_nor_duplicates(tmp_path: Path) -> None:
     restarted = None
     try:
         deadline = time.monotonic() + 60
-        while _lines(outbox) < MEMBERS // 4 and time.monotonic() < deadline:
-            time.sleep(0.005)
+        # Kill mid-chunk (lines not on a chunk boundary), so the dead worker holds messages
+        # it has claimed but not finished: the case the reaper exists for.
+        while time.monotonic() < deadline:
+            lines = _lines(outbox)
+            if lines >= MEMBERS // 4 and lines % CHUNK:
+                break
+            time.sleep(0.002)
         first.send_signal(signal.SIGKILL)
         first.wait(10)
         held = Message.objects.filter(state=MessageState.SENDING).count()
