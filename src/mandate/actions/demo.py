@@ -14,6 +14,7 @@ from mandate.actions.checks import action_checks, failing
 from mandate.actions.models import Action, AsosType, Pattern
 from mandate.ballots.models import Ballot, BallotState, Constituency
 from mandate.core.demo import DemoContext
+from mandate.core.errors import DomainError
 
 LIVERPOOL = "University of Liverpool"
 
@@ -148,6 +149,7 @@ def build_actions(ctx: DemoContext) -> None:
         actions.action_set_flags(action=boycott, actor=None, exclude_unballoted=True)
         _call(ctx, boycott)
         ctx.out(f"  marking and assessment boycott called at {len(boycotters)} employers")
+    _rolling_wave(ctx, ballot, today)
     actions.escalation_plan_add(
         dispute=dispute,
         trigger="asos_100_percent_deduction",
@@ -174,3 +176,38 @@ def build_actions(ctx: DemoContext) -> None:
         actor=None,
     )
     ctx.out("  critical dates, two solidarity events and a planned escalation")
+
+
+def _rolling_wave(ctx: DemoContext, ballot: Ballot, today: dt.date) -> None:
+    """Plan a four-week rolling regional wave through the planner, as an officer would."""
+    from mandate.actions.waves.materialise import wave_materialise
+    from mandate.actions.waves.problem import WaveInputError, WaveProblem
+    from mandate.actions.waves.queries import wave_scope
+    from mandate.actions.waves.solver import solve
+    from mandate.ballots.rules import load_rulebooks
+    from mandate.core.models import Region
+
+    scope = wave_scope(ballot=ballot, question="strike", regions=Region.objects.all(), today=today)
+    if not scope.regions:
+        return
+    start = today + dt.timedelta(days=21)
+    problem = WaveProblem(
+        regions=scope.regions,
+        today=today,
+        start=start,
+        weeks=4,
+        days_per_week=2,
+        rulebooks=load_rulebooks(),
+    )
+    try:
+        plan = solve(problem)
+        created = wave_materialise(
+            ballot=ballot, question="strike", plan=plan, today=today, actor=None
+        )
+    except (WaveInputError, DomainError) as exc:
+        ctx.out(f"  rolling wave not planned: {exc}")
+        return
+    ctx.out(
+        f"  rolling wave: {len(created)} planned actions over 4 weeks from {start:%d %b} "
+        f"({plan.method})"
+    )
