@@ -30,9 +30,7 @@ urlpatterns = [
     path("my-votes/", vote_views.my_votes, name="my_votes"),
     path("rulebook/", ballot_views.rulebook, name="rulebook"),
     path("rulebook/<str:jurisdiction>/", ballot_views.rulebook, name="rulebook_jurisdiction"),
-    path(
-        "rulebook/<str:jurisdiction>/override/", ballot_views.rule_override, name="rule_override"
-    ),
+    path("rulebook/<str:jurisdiction>/override/", ballot_views.rule_override, name="rule_override"),
     path("disputes/", include("mandate.disputes.urls")),
     path("admin/", admin.site.urls),
 ]
