@@ -42,19 +42,13 @@ from mandate.actions.models import (
 )
 from mandate.actions.notices import notice_document, notice_docx
 from mandate.core import policy
+from mandate.core.access import request_user as _actor
 from mandate.core.errors import DomainError
-from mandate.core.models import Branch, Employer, User
+from mandate.core.models import Branch, Employer
 from mandate.core.policy import Perm
 from mandate.disputes.models import Dispute, DisputeStatus
 
 SOLIDARITY_SHOWN = 100
-
-
-def _actor(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User):
-        raise Http404("Log in first.")
-    return user
 
 
 # The index and a dispute's calendar ---------------------------------------------------------

@@ -44,8 +44,9 @@ from mandate.ballots.queries import (
 from mandate.ballots.rules import RuleError, load_rulebook
 from mandate.ballots.scrutineer import ReportError
 from mandate.core import policy
+from mandate.core.access import request_user as _actor
 from mandate.core.errors import DomainError
-from mandate.core.models import Employer, User
+from mandate.core.models import Employer
 from mandate.core.policy import Perm
 from mandate.law.calculate import ballot_timetable
 from mandate.law.errors import LawError
@@ -54,13 +55,6 @@ from mandate.law.registry import JURISDICTIONS
 UPLOAD_SESSION_KEY = "ballots.upload"
 # The report is held in the session between preview and confirm; scrutineer reports are small.
 MAX_REPORT_BYTES = 2 * 1024 * 1024
-
-
-def _actor(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User):
-        raise Http404("Log in first.")
-    return user
 
 
 @login_required

@@ -28,8 +28,8 @@ from mandate.ballots.models import (
     ExclusionReason,
 )
 from mandate.core import policy
+from mandate.core.access import request_user as _actor
 from mandate.core.errors import DomainError
-from mandate.core.models import User
 from mandate.core.policy import Perm
 from mandate.members.models import Employment, Member
 
@@ -38,12 +38,6 @@ class ExclusionForm(forms.Form):
     membership_number = forms.CharField(max_length=30)
     reason = forms.ChoiceField(choices=ExclusionReason.choices)
     note = forms.CharField(max_length=200, required=False, help_text="Required for “Other”.")
-
-
-def _actor(request: HttpRequest) -> User:
-    if not isinstance(request.user, User):
-        raise Http404("Log in first.")
-    return request.user
 
 
 def _ballot_employer_ids(ballot: Ballot) -> set[int]:

@@ -26,6 +26,7 @@ from mandate.calls.models import (
 )
 from mandate.calls.queries import queue_stats, recent_calls
 from mandate.core import policy
+from mandate.core.access import request_user as _actor
 from mandate.core.errors import DomainError
 from mandate.core.models import User
 from mandate.members.queries import MemberFilters
@@ -47,13 +48,6 @@ def display_phone(e164: str) -> str:
         else phonenumbers.PhoneNumberFormat.INTERNATIONAL
     )
     return phonenumbers.format_number(number, style)
-
-
-def _actor(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User):
-        raise Http404("Log in first.")
-    return user
 
 
 @login_required

@@ -17,8 +17,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from mandate.core import policy
+from mandate.core.access import request_user as _actor
 from mandate.core.errors import DomainError, InvalidState
-from mandate.core.models import Employer, User
+from mandate.core.models import Employer
 from mandate.core.policy import Perm
 from mandate.disputes import actions, queries
 from mandate.disputes.forms import (
@@ -38,13 +39,6 @@ from mandate.disputes.models import Dispute, DisputeStatus, Metric, Precondition
 
 TIMELINE_SHOWN = 30
 LIST_PAGE_SIZE = 50
-
-
-def _actor(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User):
-        raise Http404("Log in first.")
-    return user
 
 
 def _is_htmx(request: HttpRequest) -> bool:

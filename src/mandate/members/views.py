@@ -19,8 +19,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from mandate.core import policy
+from mandate.core.access import request_user as _actor
 from mandate.core.errors import DomainError
-from mandate.core.models import Branch, User
+from mandate.core.models import Branch
 from mandate.core.policy import Perm
 from mandate.members import actions
 from mandate.members.forms import EDIT_FIELDS, MemberEditForm, SegmentNameForm
@@ -49,13 +50,6 @@ from mandate.members.queries import (
 )
 
 PAGE_SIZE = 50
-
-
-def _actor(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User):
-        raise Http404("Log in first.")
-    return user
 
 
 def _yes_no(value: bool | None) -> str:

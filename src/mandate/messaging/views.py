@@ -13,8 +13,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from mandate.core import policy
+from mandate.core.access import request_user as _actor
 from mandate.core.errors import DomainError
-from mandate.core.models import Branch, User
+from mandate.core.models import Branch
 from mandate.core.policy import Perm
 from mandate.members.models import Segment
 from mandate.members.queries import segment_members
@@ -25,12 +26,6 @@ from mandate.messaging.queries import send_counts
 from mandate.messaging.templating import MERGE_FIELDS
 
 PAGE_SIZE = 50
-
-
-def _actor(request: HttpRequest) -> User:
-    if not isinstance(request.user, User):
-        raise Http404("Log in first.")
-    return request.user
 
 
 def _segments(branch: Branch) -> Any:

@@ -18,19 +18,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from mandate.ballots.models import Ballot, BallotState, Constituency
 from mandate.core import policy
+from mandate.core.access import request_user as _actor
 from mandate.core.errors import DomainError, PermissionDenied
-from mandate.core.models import User
 from mandate.core.policy import Perm
 from mandate.turnout import actions, queries, reminders
 from mandate.turnout.charts import trend_chart
 from mandate.turnout.forms import ReminderForm, SettingsForm
 from mandate.turnout.models import GtvoSettings, ReplacementRequest
-
-
-def _actor(request: HttpRequest) -> User:
-    if not isinstance(request.user, User):
-        raise Http404("Log in first.")
-    return request.user
 
 
 def _ballot(request: HttpRequest, pk: int) -> Ballot:

@@ -14,21 +14,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from mandate.core import policy
+from mandate.core.access import request_user as _actor
 from mandate.core.audit import audit_record
 from mandate.core.errors import DomainError
-from mandate.core.models import User
 from mandate.members.models import Member
 from mandate.votes import actions, queries
 from mandate.votes.forms import PollForm
 from mandate.votes.links import link_url
 from mandate.votes.models import PollState
-
-
-def _actor(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User):
-        raise Http404("Log in first.")
-    return user
 
 
 @login_required
