@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from mandate.disputes.models import Dispute
     from mandate.members.models import Segment
 
-# Receipt codes: 12 characters from 32 unambiguous ones (60 bits), shown as XXXX-XXXX-XXXX.
+# Receipt codes: 12 characters from 32 unambiguous ones (60 bits), shown in three groups of four (ABCD-EFGH-JKLM).
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _BATCH = 5000
 MAX_CHOICES = 20
