@@ -1,13 +1,14 @@
 """Benchmark: a 2,000-delegate meeting casting card votes over real HTTP on PostgreSQL.
 
     .venv/bin/python bench/bench_delegates.py [--delegates 2000] [--proxies 40] [--window 8]
-        [--clients 150] [--workers 2] [--threads 8] [--keep]
+        [--clients 150] [--server granian|gunicorn] [--workers 2] [--threads 8] [--keep]
 
 Creates a `bench_mandate_meetings` PostgreSQL database (dropped at the end unless --keep),
 migrates it and fills it: 150 branches, one national delegate meeting with DELEGATES delegates
 spread over them plus PROXIES absent delegates whose cards other delegates hold by proxy, card
 weights set by hand to random amounts in pence (0.01 to 40.00), one motion put to a card vote.
-Starts gunicorn (gthread, WORKERS x THREADS) on 127.0.0.1.
+Starts the web server on 127.0.0.1 (granian, WORKERS x THREADS, as docs/production.md
+recommends; gunicorn gthread with --server gunicorn).
 
 Then every delegate casts from "their phone": a POST to their personal card link with a split of
 their weight across for, against and abstain (random whole pence, one in five splits; the proxy
@@ -31,8 +32,6 @@ import os
 import platform
 import random
 import secrets
-import socket
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -42,40 +41,12 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlencode
 
-import psutil
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench import _server  # noqa: E402
 
-PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 PG_DB = "bench_mandate_meetings"
-GUNICORN = Path(sys.executable).with_name("gunicorn")
 RESULTS = Path(__file__).with_name("RESULTS.md")
 BRANCHES = 150
-
-
-def _configure() -> None:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
-        conn.execute(f"CREATE DATABASE {PG_DB}")
-    os.environ["DATABASE_URL"] = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{PG_DB}"
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(32))
-    os.environ["LOG_LEVEL"] = "WARNING"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mandate.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-
-
-def _drop_pg() -> None:
-    import psycopg
-    from django.db import connections
-
-    connections.close_all()
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
 
 
 @dataclass
@@ -164,27 +135,6 @@ def _setup(delegates: int, proxies: int, window: float, seed: int) -> tuple[int,
     return vote.pk, casts
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_up(port: int, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit("gunicorn exited during start-up")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/login/")
-            conn.getresponse().read()
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit("gunicorn did not start within 60 s")
-
-
 class Phone:
     def __init__(self, port: int) -> None:
         self.port = port
@@ -209,11 +159,6 @@ class Phone:
                 if attempt:
                     raise
         raise AssertionError("unreachable")
-
-
-def _pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 def _body(c: Cast) -> str:
@@ -300,6 +245,12 @@ def main() -> None:
     parser.add_argument("--proxies", type=int, default=40)
     parser.add_argument("--window", type=float, default=8.0, help="seconds the taps arrive over")
     parser.add_argument("--clients", type=int, default=150, help="keep-alive connections")
+    parser.add_argument(
+        "--server",
+        choices=["granian", "gunicorn"],
+        default="granian",
+        help="the WSGI server (default: granian, as docs/production.md recommends)",
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--seed", type=int, default=2026)
@@ -308,52 +259,29 @@ def main() -> None:
     args = parser.parse_args()
 
     started = time.perf_counter()
-    _configure()
+    _server.create_database(PG_DB)
     vote_id, casts = _setup(args.delegates, args.proxies, args.window, args.seed)
     print(
         f"setup: {args.delegates} delegates ({args.proxies} holding a proxy card) over "
         f"{BRANCHES} branches, {len(casts)} cards to cast, in {time.perf_counter() - started:.1f} s"
     )
 
-    port = _free_port()
-    env = dict(os.environ, DEBUG="0", ALLOWED_HOSTS="127.0.0.1")
-    server = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
-        [
-            str(GUNICORN),
-            "mandate.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--worker-class",
-            "gthread",
-            "--workers",
-            str(args.workers),
-            "--threads",
-            str(args.threads),
-            "--backlog",
-            "4096",
-            "--keep-alive",
-            "30",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-    )
-    try:
-        _wait_up(port, server)
+    serve = _server.granian if args.server == "granian" else _server.gunicorn
+    with serve(workers=args.workers, threads=args.threads, backlog=4096) as server:
+        port = server.port
         # Warm each worker's code paths and connections with a harmless failed cast.
         warm = Phone(port)
         for _ in range(4 * args.workers):
             warm.post(casts[0].path.replace("/d/", "/d/x"), "")
 
-        workers = psutil.Process(server.pid).children()
-        cpu_before = sum(sum(w.cpu_times()[:2]) for w in workers)
+        cpu_before = server.cpu_seconds()
         run = asyncio.run(_phones(port, casts, args.clients))
         latencies, lags, statuses, accepted = run.latencies, run.lags, run.statuses, run.accepted
         t0, last_done = [run.t0], [run.last_done]
         elapsed = last_done[0] - t0[0]
         # CPU the server itself spent per card: what the run would cost on an idle machine,
         # whatever else was sharing the two cores at the time.
-        server_cpu = sum(sum(w.cpu_times()[:2]) for w in workers) - cpu_before
+        server_cpu = server.cpu_seconds() - cpu_before
         load = os.getloadavg()[0]
 
         import django.db
@@ -382,16 +310,10 @@ def main() -> None:
         present_ref = sum(c.weight_p for c in accepted)
         tally_ok = ref == recorded == sql and int(vote.present * 100) == present_ref
         cards_ok = CardVote.objects.filter(vote_id=vote_id).count() == len(accepted)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
-    p50, p95, p99 = (_pct(latencies, p) for p in (50, 95, 99))
+    p50, p95, p99 = (_server.pct(latencies, p) for p in (50, 95, 99))
     worst = max(latencies)
-    lag99 = _pct(lags, 99)
+    lag99 = _server.pct(lags, 99)
     rate = len(latencies) / elapsed if elapsed > 0 else float("nan")
     slow = sum(1 for v in latencies if v >= 1000)
     print(f"statuses: {dict(statuses)}; casts taking 1 s or more: {slow}")
@@ -425,8 +347,7 @@ def main() -> None:
             out.write(
                 f"\n## Delegate meeting card vote (`bench/bench_delegates.py`)\n\n"
                 f"- {args.delegates:,} delegates ({args.proxies} also casting a proxy card), "
-                f"{len(casts):,} cards over real HTTP: gunicorn gthread {args.workers} x "
-                f"{args.threads} on 127.0.0.1, PostgreSQL, {args.clients} client connections, taps "
+                f"{len(casts):,} cards over real HTTP: {server.label} on 127.0.0.1, PostgreSQL, {args.clients} client connections, taps "
                 f"arriving over {args.window:g} s.\n"
                 f"- All {len(accepted):,} accepted {elapsed:.2f} s after the first tap "
                 f"({rate:.0f} requests/s). Cast latency p50 {p50:.1f} ms, p95 {p95:.1f} ms, "
@@ -442,7 +363,7 @@ def main() -> None:
                 f"Date: {stamp}.\n"
             )
     if not args.keep:
-        _drop_pg()
+        _server.drop_database(PG_DB)
     if not passed:
         raise SystemExit(1)
 

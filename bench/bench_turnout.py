@@ -37,6 +37,9 @@ def _configure(database: str, workdir: Path) -> None:
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(32))
     os.environ["LOG_LEVEL"] = "WARNING"
     os.environ["ALLOWED_HOSTS"] = "testserver"
+    # Plain HTTP on loopback, officers without an authenticator: measure the pages, not the login.
+    os.environ["SECURE_SSL_REDIRECT"] = "0"
+    os.environ["MANDATE_REQUIRE_2FA"] = "0"
     if database == "sqlite":
         os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
     else:

@@ -1,20 +1,25 @@
 """Benchmark: a consultative e-ballot of VOTERS members over real HTTP on PostgreSQL.
 
     .venv/bin/python bench/bench_votes.py [--voters 120000] [--branches 60] [--clients 48]
-        [--workers 2] [--threads 8] [--keep]
+        [--server granian|gunicorn] [--workers 2] [--threads 8] [--keep]
 
 Creates a `bench_mandate_votes` PostgreSQL database (dropped at the end unless --keep),
 migrates it and fills it: BRANCHES branches, VOTERS members, one poll across them all with
 every member on the roll (opened through ``poll_open``: the roll and the random ballot slots are
-made there), and every voter's personal link token. Starts gunicorn (gthread, WORKERS x
-THREADS) on 127.0.0.1, then CLIENTS threads work through the voters in a shuffled order: for
-each voter a client sends the same vote twice at once on two keep-alive connections, so the
-two requests race each other in the server.
+made there), and every voter's personal link token. Starts the web server on 127.0.0.1 as
+docs/production.md runs it (granian, WORKERS processes of THREADS blocking threads; or gunicorn
+gthread WORKERS x THREADS with --server gunicorn), then CLIENTS voters at a time work through
+the roll in a shuffled order: each sends the same vote twice at once on two keep-alive
+connections, so the two requests race each other in the server. The voters are played by one asyncio loop with the
+lean HTTP/1.1 client of bench/_server.py (about 0.1 ms of CPU per request), so the load
+generator leaves the two cores to the server and the database.
 
 Prints: accepted votes (must equal VOTERS), duplicates answered "already voted" (must equal
-VOTERS), anything else, accepted votes/s over the run, p50/p95/p99 latency of all requests; the
-floor: the same casts straight into a table with a unique constraint with psycopg (each vote
-sent twice, on two connections, by as many clients as the server has threads); closing (count check) and tally times; and the secrecy
+VOTERS), anything else, accepted votes/s over the run, p50/p95/p99 latency of all requests, the
+CPU per request of the web server, the database and the load generator, and from them the
+votes/s two idle cores would carry; the floor: the same casts straight into a table with a
+unique constraint with psycopg (each vote sent twice, on two connections, by as many clients as
+the server has threads); closing (count check) and tally times; and the secrecy
 check: Spearman's rho between the order votes were accepted and (a) the published order
 (by receipt), (b) the order by primary key, (c) the physical order of the table (ctid).
 """
@@ -22,56 +27,24 @@ check: Spearman's rho between the order votes were accepted and (a) the publishe
 from __future__ import annotations
 
 import argparse
-import http.client
+import asyncio
 import os
 import platform
 import random
-import secrets
-import socket
+import resource
 import statistics
-import subprocess
 import sys
 import threading
 import time
 from collections import Counter
 from pathlib import Path
 
-PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench import _server  # noqa: E402
+
 PG_DB = "bench_mandate_votes"
-GUNICORN = Path(sys.executable).with_name("gunicorn")
 ACCEPTED = b'id="receipt"'
 ALREADY = b"You have already voted"
-
-
-def _db_url() -> str:
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{PG_DB}"
-
-
-def _configure() -> None:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
-        conn.execute(f"CREATE DATABASE {PG_DB}")
-    os.environ["DATABASE_URL"] = _db_url()
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(32))
-    os.environ["LOG_LEVEL"] = "WARNING"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mandate.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-
-
-def _drop_pg() -> None:
-    import psycopg
-    from django.db import connections
-
-    connections.close_all()
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
 
 
 def _setup(voters: int, branches: int) -> tuple[int, int, list[str]]:
@@ -133,129 +106,91 @@ def _setup(voters: int, branches: int) -> tuple[int, int, list[str]]:
     return poll.pk, yes, tokens
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
-
-
-def _wait_up(port: int, server: subprocess.Popen[bytes]) -> None:
-    for _ in range(600):
-        if server.poll() is not None:
-            raise SystemExit("gunicorn exited during start-up")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("gunicorn did not start within 60 s")
-
-
-class Pair:
-    """Two keep-alive connections of one client, used to send one voter's vote twice at once."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.conns: list[http.client.HTTPConnection | None] = [None, None]
-
-    def _conn(self, i: int) -> http.client.HTTPConnection:
-        conn = self.conns[i]
-        if conn is None:
-            conn = self.conns[i] = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        return conn
-
-    def twice(self, path: str, body: str) -> list[tuple[int, bytes, float]]:
-        headers = {"Content-Type": "application/x-www-form-urlencoded"}
-        started = []
-        for i in (0, 1):
-            for attempt in range(2):
-                try:
-                    started.append(time.perf_counter())
-                    self._conn(i).request("POST", path, body=body, headers=headers)
-                    break
-                except (http.client.HTTPException, OSError):
-                    started.pop()
-                    self._reset(i)
-                    if attempt:
-                        raise
-        out = []
-        for i in (0, 1):
-            try:
-                response = self._conn(i).getresponse()
-                data = response.read()
-                out.append((response.status, data, time.perf_counter() - started[i]))
-                if response.getheader("Connection", "").lower() == "close":
-                    self._reset(i)
-            except (http.client.HTTPException, OSError) as exc:
-                self._reset(i)
-                out.append((0, repr(exc).encode(), time.perf_counter() - started[i]))
-        return out
-
-    def _reset(self, i: int) -> None:
-        conn = self.conns[i]
-        if conn is not None:
-            conn.close()
-        self.conns[i] = None
-
-
 def _receipt(page: bytes) -> str:
     start = page.index(ACCEPTED)
     start = page.index(b">", start) + 1
     return page[start : page.index(b"<", start)].decode().strip()
 
 
-def run_http(port: int, tokens: list[str], yes: int, clients: int) -> dict[str, object]:
+async def _voters(
+    port: int, tokens: list[str], yes: int, clients: int
+) -> tuple[Counter[str], list[float], list[tuple[float, str]], float]:
+    """CLIENTS voters at a time, each sending their vote twice at once on two keep-alive
+    connections (a phone double-tapping, or the same link open on two devices)."""
     order = list(range(len(tokens)))
     random.Random(7).shuffle(order)
-    chunks = [order[i::clients] for i in range(clients)]
     outcomes: Counter[str] = Counter()
     latencies: list[float] = []
     accepted: list[tuple[float, str]] = []
-    lock = threading.Lock()
-    barrier = threading.Barrier(clients)
-    body = f"choice={yes}"
+    body = f"choice={yes}".encode()
+    form = "Content-Type: application/x-www-form-urlencoded\r\n"
+    loop = asyncio.get_running_loop()
+    pairs = [(_server.Conn(port), _server.Conn(port)) for _ in range(clients)]
+    for a, b in pairs:
+        await a.open()
+        await b.open()
 
-    def work(chunk: list[int]) -> None:
-        pair = Pair(port)
-        local: Counter[str] = Counter()
-        lat: list[float] = []
-        acc: list[tuple[float, str]] = []
-        barrier.wait()
-        for n in chunk:
-            results = pair.twice(f"/ballot/{tokens[n]}/", body)
-            done = time.perf_counter()
-            for status, page, seconds in results:
-                lat.append(seconds * 1000)
-                if status == 200 and ACCEPTED in page:
-                    local["accepted"] += 1
-                    acc.append((done, _receipt(page)))
-                elif status == 200 and ALREADY in page:
-                    local["already voted"] += 1
-                else:
-                    local[f"other {status}"] += 1
-        with lock:
-            outcomes.update(local)
-            latencies.extend(lat)
-            accepted.extend(acc)
+    async def one(conn: _server.Conn, path: str) -> None:
+        sent = loop.time()
+        try:
+            status, _, page = await conn.request("POST", path, body, form)
+        except (OSError, asyncio.IncompleteReadError) as exc:
+            status, page = 0, repr(exc).encode()
+        done = loop.time()
+        latencies.append((done - sent) * 1000)
+        if status == 200 and ACCEPTED in page:
+            outcomes["accepted"] += 1
+            accepted.append((done, _receipt(page)))
+        elif status == 200 and ALREADY in page:
+            outcomes["already voted"] += 1
+        else:
+            outcomes[f"other {status}"] += 1
 
-    threads = [threading.Thread(target=work, args=(c,)) for c in chunks]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
+    async def client(n: int) -> None:
+        a, b = pairs[n]
+        for i in order[n::clients]:
+            path = f"/ballot/{tokens[i]}/"
+            await asyncio.gather(one(a, path), one(b, path))
+
+    started = loop.time()
+    await asyncio.gather(*(client(n) for n in range(clients)))
+    elapsed = loop.time() - started
+    for a, b in pairs:
+        a.close()
+        b.close()
     accepted.sort()
+    return outcomes, latencies, accepted, elapsed
+
+
+def run_http(
+    server: _server.Server, tokens: list[str], yes: int, clients: int
+) -> dict[str, object]:
+    # Warm every worker thread's code paths and database connection with votes from a
+    # bad link (answered "this link does not work"), which change nothing.
+    async def warm() -> None:
+        conns = [_server.Conn(server.port) for _ in range(server.workers * server.threads * 2)]
+        await asyncio.gather(*(c.request("POST", "/ballot/x/", b"choice=1") for c in conns))
+        for c in conns:
+            c.close()
+
+    asyncio.run(warm())
+    cpu0 = server.cpu_seconds()
+    db0 = _server.db_cpu_seconds(PG_DB)
+    client0 = resource.getrusage(resource.RUSAGE_SELF)
+    outcomes, latencies, accepted, elapsed = asyncio.run(_voters(server.port, tokens, yes, clients))
+    client1 = resource.getrusage(resource.RUSAGE_SELF)
+    server_cpu = server.cpu_seconds() - cpu0
+    db_cpu = _server.db_cpu_seconds(PG_DB) - db0
+    client_cpu = (client1.ru_utime + client1.ru_stime) - (client0.ru_utime + client0.ru_stime)
     return {
         "outcomes": outcomes,
         "elapsed": elapsed,
         "latencies": latencies,
         "cast_order": [r for _, r in accepted],
+        "server_cpu": server_cpu,
+        "db_cpu": db_cpu,
+        "client_cpu": client_cpu,
+        "load": os.getloadavg()[0],
     }
 
 
@@ -263,7 +198,7 @@ def run_sql_floor(voters: int, clients: int) -> tuple[float, Counter[str]]:
     """The same casts, two at once per voter, straight into a table with a unique constraint."""
     import psycopg
 
-    with psycopg.connect(_db_url(), autocommit=True) as conn:
+    with psycopg.connect(_server.db_url(PG_DB), autocommit=True) as conn:
         conn.execute("DROP TABLE IF EXISTS bench_floor")
         conn.execute(
             "CREATE TABLE bench_floor (voter integer PRIMARY KEY, choice integer NOT NULL)"
@@ -279,8 +214,8 @@ def run_sql_floor(voters: int, clients: int) -> tuple[float, Counter[str]]:
     def work(chunk: list[int]) -> None:
         local: Counter[str] = Counter()
         try:
-            a = psycopg.connect(_db_url(), autocommit=True)
-            b = psycopg.connect(_db_url(), autocommit=True)
+            a = psycopg.connect(_server.db_url(PG_DB), autocommit=True)
+            b = psycopg.connect(_server.db_url(PG_DB), autocommit=True)
         except psycopg.OperationalError:
             barrier.abort()
             raise
@@ -346,47 +281,28 @@ def main() -> None:
         help="clients for the SQL floor, two connections each (default: as many connections "
         "as the web server's threads)",
     )
+    parser.add_argument(
+        "--server",
+        choices=["granian", "gunicorn"],
+        default="granian",
+        help="the WSGI server (default: granian, as docs/production.md recommends)",
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
 
-    _configure()
+    _server.create_database(PG_DB)
     started = time.perf_counter()
     poll_id, yes, tokens = _setup(args.voters, args.branches)
     print(
         f"setup: {args.voters} voters in {args.branches} branches, poll opened (roll and "
         f"slots) in {time.perf_counter() - started:.1f} s"
     )
-    port = _free_port()
-    env = dict(os.environ, DEBUG="0", ALLOWED_HOSTS="127.0.0.1")
-    server = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
-        [
-            str(GUNICORN),
-            "mandate.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--worker-class",
-            "gthread",
-            "--workers",
-            str(args.workers),
-            "--threads",
-            str(args.threads),
-            "--keep-alive",
-            "30",
-            "--backlog",
-            "512",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-    )
-    try:
-        _wait_up(port, server)
-        result = run_http(port, tokens, yes, args.clients)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    serve = _server.granian if args.server == "granian" else _server.gunicorn
+    with serve(workers=args.workers, threads=args.threads) as server:
+        result = run_http(server, tokens, yes, args.clients)
+        label = server.label
 
     outcomes: Counter[str] = result["outcomes"]  # type: ignore[assignment]
     elapsed: float = result["elapsed"]  # type: ignore[assignment]
@@ -394,8 +310,7 @@ def main() -> None:
     cast_order: list[str] = result["cast_order"]  # type: ignore[assignment]
     http_rate = outcomes["accepted"] / elapsed
     print(
-        f"HTTP: {args.voters} voters x 2 simultaneous submissions, {args.clients} clients, "
-        f"gunicorn gthread {args.workers}x{args.threads}"
+        f"HTTP: {args.voters} voters x 2 simultaneous submissions, {args.clients} clients, {label}"
     )
     print(
         f"  accepted {outcomes['accepted']} (want {args.voters}), already voted "
@@ -408,8 +323,24 @@ def main() -> None:
         f"({len(latencies) / elapsed:.0f} requests/s)"
     )
     print(
-        f"  latency ms: p50 {statistics.median(latencies):.1f}  p95 {_pct(latencies, 95):.1f}  "
-        f"p99 {_pct(latencies, 99):.1f}  max {max(latencies):.1f}"
+        f"  latency ms: p50 {statistics.median(latencies):.1f}  p95 "
+        f"{_server.pct(latencies, 95):.1f}  p99 {_server.pct(latencies, 99):.1f}  max "
+        f"{max(latencies):.1f}"
+    )
+    server_cpu: float = result["server_cpu"]  # type: ignore[assignment]
+    client_cpu: float = result["client_cpu"]  # type: ignore[assignment]
+    db_cpu: float = result["db_cpu"]  # type: ignore[assignment]
+    per_request = server_cpu / len(latencies) * 1000
+    print(
+        f"  CPU per request: web server ({args.server} + Django) {per_request:.3f} ms, PostgreSQL "
+        f"{db_cpu / len(latencies) * 1000:.3f} ms, load generator "
+        f"{client_cpu / len(latencies) * 1000:.3f} ms; load average at the end "
+        f"{result['load']:.1f}"
+    )
+    per_vote = (server_cpu + db_cpu + client_cpu) / max(1, outcomes["accepted"])
+    print(
+        f"  CPU per accepted vote, everything (its two requests: web server, database, client): "
+        f"{per_vote * 1000:.2f} ms, so two idle cores would carry about {2 / per_vote:.0f} votes/s"
     )
 
     from django.db import connection
@@ -463,7 +394,7 @@ def main() -> None:
         f"machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
     )
     if not args.keep:
-        _drop_pg()
+        _server.drop_database(PG_DB)
 
 
 if __name__ == "__main__":

@@ -446,6 +446,70 @@ def notice_mark_served(
     return locked
 
 
+def notice_agreement_record(
+    *,
+    notice: NoticeOfAction,
+    actor: User | None,
+    days: int | None,
+    agreed_by: str = "",
+    agreed_on: dt.date | None = None,
+    reference: str = "",
+    today: dt.date | None = None,
+) -> NoticeOfAction:
+    """Record (or with DAYS None, withdraw) a notice period the union and the notice's employer
+    agreed; the checks apply it as far as the rulebook allows."""
+    today = today or timezone.localdate()
+    if days is not None:
+        if not 1 <= days <= 90:
+            raise ActionError("agreed_notice_days: give the agreed period in days, 1 to 90.")
+        if not agreed_by.strip():
+            raise ActionError("agreed_by: say who agreed it for the employer (name and role).")
+        if agreed_on is None:
+            raise ActionError("agreed_on: give the day the employer agreed.")
+        if agreed_on > today:
+            raise ActionError(f"agreed_on: {agreed_on:%d %B %Y} is in the future.")
+        if not reference.strip():
+            raise ActionError(
+                "agreement_reference: say where the agreement is recorded (a letter, an email, "
+                "minutes): a court will ask for it."
+            )
+    with transaction.atomic():
+        locked = (
+            NoticeOfAction.objects.select_for_update(of=("self",))
+            .select_related("action", "action__dispute", "employer")
+            .get(pk=notice.pk)
+        )
+        locked.agreed_notice_days = days
+        locked.agreed_by = agreed_by.strip()[:200] if days is not None else ""
+        locked.agreed_on = agreed_on if days is not None else None
+        locked.agreement_reference = reference.strip()[:300] if days is not None else ""
+        locked.agreement_recorded_by = actor
+        locked.agreement_recorded_at = timezone.now()
+        locked.save(
+            update_fields=[
+                "agreed_notice_days",
+                "agreed_by",
+                "agreed_on",
+                "agreement_reference",
+                "agreement_recorded_by",
+                "agreement_recorded_at",
+            ]
+        )
+        audit_record(
+            actor=actor,
+            action="action.notice_agreement",
+            obj=locked,
+            branch=locked.action.dispute.branch,
+            detail={
+                "action": locked.action_id,
+                "employer": locked.employer_id,
+                "days": days,
+                "agreed_on": agreed_on.isoformat() if agreed_on and days is not None else None,
+            },
+        )
+    return locked
+
+
 # Employers' calendars, solidarity, calendar links, planned escalations -----------------------
 
 

@@ -122,6 +122,41 @@ def _mandate_checks(
     return results
 
 
+def agreement_note(book: Rulebook, notice: NoticeOfAction) -> str:
+    """What a recorded notice-period agreement does under the rule in force when the employer
+    received the notice (or today, for a draft), in a sentence citing the section; empty when
+    nothing was agreed."""
+    agreed = notice.agreed_notice_days
+    if agreed is None or notice.agreed_on is None:
+        return ""
+    on = notice.received_on or timezone.localdate()
+    rule = book.rule("A-notice", on=on)
+    if not rule.applies:
+        return ""
+    what = (
+        f" {agreed} days' notice was agreed with the employer on {notice.agreed_on:%d %B %Y} "
+        f"({notice.agreed_by}; {notice.agreement_reference})"
+    )
+    statutory = rule.int_param("days")
+    shortest = rule.optional_int_param("days_by_agreement")
+    cite = rule.source.short
+    if shortest is None:
+        return (
+            f"{what}, but regime {rule.regime} allows no shorter period by agreement ({cite}): "
+            f"the statutory {statutory} days apply."
+        )
+    if agreed >= statutory:
+        return f"{what}; that is not shorter than the statutory {statutory} days ({cite})."
+    if agreed < shortest:
+        return (
+            f"{what}; the law allows no fewer than {shortest} days by agreement ({cite}), so "
+            f"{shortest} apply."
+        )
+    return (
+        f"{what}, as {cite} allows (regime {rule.regime}: no fewer than {shortest} by agreement)."
+    )
+
+
 def _employer_checks(
     action: Action,
     employer: Employer,
@@ -178,10 +213,20 @@ def _employer_checks(
     if first is None:
         return results
     if not notices:
-        deadline = action_notice_deadline(book, first_action=first)
+        draft = (
+            action.notices.filter(
+                employer=employer, served_at__isnull=True, agreed_notice_days__isnull=False
+            )
+            .order_by("-created_at")
+            .first()
+        )
+        agreed = draft.agreed_notice_days if draft is not None else None
+        deadline = action_notice_deadline(book, first_action=first, agreed_days=agreed)
         when = (
             f": it must be received by {deadline.date:%d %B %Y} for action from "
-            f"{first:%d %B %Y} (regime {deadline.regime})"
+            f"{first:%d %B %Y} (regime {deadline.regime}"
+            + (", with the notice period agreed with the employer" if agreed else "")
+            + ")"
             if deadline
             else ""
         )
@@ -202,12 +247,17 @@ def _employer_checks(
         covered = [d for d in days if notice.covers(d)]
         if not covered:
             continue
-        check = notice_in_time(book, received=notice.received_on, first_action=min(covered))
+        check = notice_in_time(
+            book,
+            received=notice.received_on,
+            first_action=min(covered),
+            agreed_days=notice.agreed_notice_days,
+        )
         results.append(
             CheckResult(
                 "A-notice",
                 check.ok,
-                f"{employer.name}: {check.text}",
+                f"{employer.name}: {check.text}{agreement_note(book, notice)}",
                 check.source.short,
                 employer=employer.name,
                 date=min(covered),

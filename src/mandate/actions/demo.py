@@ -128,6 +128,18 @@ def build_actions(ctx: DemoContext) -> None:
                 actor=None,
             )
             _serve_all(blocked, today)
+            # An agreement to 7 days' notice, kept on the notice; the page explains that
+            # notices received under ERA 2025 cannot be shortened by agreement.
+            first_notice = blocked.notices.order_by("pk").first()
+            if first_notice is not None:
+                actions.notice_agreement_record(
+                    notice=first_notice,
+                    actor=None,
+                    days=7,
+                    agreed_by="Director of People",
+                    agreed_on=today - dt.timedelta(days=2),
+                    reference="Email from the Director of People to the branch secretary",
+                )
             actions.action_set_flags(action=blocked, actor=None, exclude_unballoted=True)
             reasons = failing(action_checks(blocked))
             ctx.out(f"  one action blocked: {reasons[0].rule_id if reasons else 'none'}")

@@ -142,6 +142,43 @@ class ServeForm(forms.Form):
     )
 
 
+class AgreementForm(forms.Form):
+    """A shorter notice period agreed with the notice's employer, and the evidence of it."""
+
+    agreed_notice_days = forms.IntegerField(
+        label="Agreed notice period (days)",
+        min_value=1,
+        max_value=90,
+        required=False,
+        help_text="Leave empty to withdraw a recorded agreement.",
+    )
+    agreed_by = forms.CharField(
+        label="Agreed for the employer by",
+        max_length=200,
+        required=False,
+        help_text="Name and role, e.g. Director of HR.",
+    )
+    agreed_on = forms.DateField(label="Agreed on", widget=DATE, required=False)
+    agreement_reference = forms.CharField(
+        label="Evidence or reference",
+        max_length=300,
+        required=False,
+        help_text="Where the agreement is recorded: a letter, an email, minutes of a meeting.",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("agreed_notice_days") is not None:
+            for name, what in (
+                ("agreed_by", "Say who agreed it for the employer."),
+                ("agreed_on", "Give the day the employer agreed."),
+                ("agreement_reference", "Say where the agreement is recorded."),
+            ):
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, what)
+        return data
+
+
 class CriticalDateForm(forms.Form):
     kind = forms.ChoiceField(choices=CriticalDateKind.choices)
     start = forms.DateField(widget=DATE, label="First day")

@@ -98,7 +98,7 @@ def _events(action: Action, stamp: dt.datetime) -> list[Event]:
     return events
 
 
-def _calendar(name: str, actions: list[Action]) -> bytes:
+def _calendar(name: str, actions: list[Action], extra: list[Event] | None = None) -> bytes:
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -107,6 +107,8 @@ def _calendar(name: str, actions: list[Action]) -> bytes:
     for action in actions:
         for event in _events(action, stamp):
             cal.add_component(event)
+    for event in extra or []:
+        cal.add_component(event)
     return bytes(cal.to_ical())
 
 
@@ -115,8 +117,13 @@ def branch_feed(branch: Branch) -> bytes:
 
 
 def member_feed(member: Member) -> bytes:
-    """Only the action the member is actually called to (never a planned one)."""
-    return _calendar("My action calendar", queries.member_actions(member))
+    """Only the action the member is actually called to (never a planned one), and the picket
+    shifts they signed up for."""
+    from mandate.pickets.ics import shift_events
+
+    return _calendar(
+        "My action calendar", queries.member_actions(member), shift_events(member, timezone.now())
+    )
 
 
 # Import --------------------------------------------------------------------------------------

@@ -259,11 +259,29 @@ class NoticeOfAction(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A notice period the union and this employer agreed, shorter than the statutory one
+    # (s234A(4)(b) before ERA 2025: 7 days instead of 14). The checks apply it only as far as
+    # the rulebook allows; who agreed, when and the evidence are kept for a court.
+    agreed_notice_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    agreed_by = models.CharField(max_length=200, blank=True)
+    agreed_on = models.DateField(null=True, blank=True)
+    agreement_reference = models.CharField(max_length=300, blank=True)
+    agreement_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    agreement_recorded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["employer__name", "-created_at", "-id"]
         verbose_name_plural = "notices of action"
         constraints = [
+            models.CheckConstraint(
+                name="notice_agreement_complete",
+                condition=models.Q(agreed_notice_days__isnull=True)
+                | models.Q(agreed_on__isnull=False)
+                & ~models.Q(agreed_by="")
+                & ~models.Q(agreement_reference=""),
+            ),
             models.CheckConstraint(
                 name="notice_served_has_receipt",
                 condition=models.Q(served_at__isnull=True)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("notices/<int:pk>/", views.notice_view, name="notice"),
     path("notices/<int:pk>/docx/", views.notice_download, name="notice_docx"),
     path("notices/<int:pk>/served/", views.notice_serve, name="notice_serve"),
+    path("notices/<int:pk>/agreement/", views.notice_agreement, name="notice_agreement"),
     path("employers/<slug:slug>/", views.employer_calendar, name="employer"),
     path("critical-dates/<int:pk>/delete/", views.critical_date_delete, name="critical_delete"),
     path("solidarity/", views.solidarity, name="solidarity"),

@@ -17,9 +17,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mandate.actions import actions, clashes, ics, queries
-from mandate.actions.checks import action_checks
+from mandate.actions.checks import action_checks, agreement_note
 from mandate.actions.forms import (
     ActionForm,
+    AgreementForm,
     CriticalDateForm,
     DaysForm,
     EscalationForm,
@@ -41,6 +42,7 @@ from mandate.actions.models import (
     SolidarityEvent,
 )
 from mandate.actions.notices import notice_document, notice_docx
+from mandate.ballots.rules import load_rulebook
 from mandate.core import policy
 from mandate.core.access import request_user as _actor
 from mandate.core.errors import DomainError
@@ -330,10 +332,20 @@ def notice_prepare(request: HttpRequest, pk: int, employer: str) -> HttpResponse
     return redirect("actions:notice", pk=notice.pk)
 
 
-@login_required
-@require_GET
-def notice_view(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = _notice(request, pk)
+def _notice_page(
+    request: HttpRequest, notice: NoticeOfAction, form: AgreementForm | None = None
+) -> HttpResponse:
+    can_serve = policy.can_serve_notice(request.user, notice.action, notice.employer)
+    if form is None:
+        form = AgreementForm(
+            initial={
+                "agreed_notice_days": notice.agreed_notice_days,
+                "agreed_by": notice.agreed_by,
+                "agreed_on": notice.agreed_on,
+                "agreement_reference": notice.agreement_reference,
+            }
+        )
+    book = load_rulebook("ni" if notice.employer.jurisdiction == "northern_ireland" else "gb")
     return render(
         request,
         "actions/notice.html",
@@ -341,10 +353,47 @@ def notice_view(request: HttpRequest, pk: int) -> HttpResponse:
             "notice": notice,
             "doc": notice_document(notice),
             "stale": actions.notice_is_stale(notice),
-            "can_serve": not notice.is_served
-            and policy.can_serve_notice(request.user, notice.action, notice.employer),
+            "can_serve": not notice.is_served and can_serve,
+            "can_agree": can_serve,
+            "agreement_form": form,
+            "agreement_note": agreement_note(book, notice).strip(),
         },
+        status=400 if form.errors else 200,
     )
+
+
+@login_required
+@require_GET
+def notice_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _notice_page(request, _notice(request, pk))
+
+
+@login_required
+@require_POST
+def notice_agreement(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record or withdraw a shorter notice period agreed with the notice's employer."""
+    notice = _notice(request, pk)
+    if not policy.can_serve_notice(request.user, notice.action, notice.employer):
+        raise Http404("No such notice.")
+    form = AgreementForm(request.POST)
+    if not form.is_valid():
+        return _notice_page(request, notice, form)
+    data = form.cleaned_data
+    try:
+        actions.notice_agreement_record(
+            notice=notice,
+            actor=_actor(request),
+            days=data["agreed_notice_days"],
+            agreed_by=data["agreed_by"],
+            agreed_on=data["agreed_on"],
+            reference=data["agreement_reference"],
+        )
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+        return _notice_page(request, notice, form)
+    done = "recorded" if data["agreed_notice_days"] is not None else "withdrawn"
+    messages.success(request, f"Notice period agreed with {notice.employer.name} {done}.")
+    return redirect("actions:notice", pk=notice.pk)
 
 
 @login_required

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import phonenumbers
@@ -185,6 +186,14 @@ def assignment_callers(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("calls:detail", pk=assignment.pk)
 
 
+@functools.cache
+def _blank_inputs() -> tuple[str, str]:
+    """The call-back and note inputs of an unbound outcome form, rendered once: they are the
+    same on every screen, and the form's widget templates were a fifth of the page's cost."""
+    blank = OutcomeForm()
+    return str(blank["call_back_at"]), str(blank["note"])
+
+
 def _screen(
     request: HttpRequest,
     assignment: CallAssignment,
@@ -206,8 +215,15 @@ def _screen(
             "script": assignment.render_script(
                 first_name=member.first_name, constituency=target.constituency.name
             ),
-            "history": CallLog.objects.filter(target=target).order_by("-at", "-id")[:3],
+            # Never called (every call logged counts an attempt): no history to look up.
+            "history": (
+                CallLog.objects.filter(target=target).order_by("-at", "-id")[:3]
+                if target.attempts
+                else ()
+            ),
             "form": form or OutcomeForm(),
+            "call_back_input": form["call_back_at"] if form else _blank_inputs()[0],
+            "note_input": form["note"] if form else _blank_inputs()[1],
             "main_outcomes": [(o.value, o.label) for o in MAIN_OUTCOMES],
             "other_outcomes": [
                 (o.value, o.label)

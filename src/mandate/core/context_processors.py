@@ -24,8 +24,16 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_calls": policy.can_anywhere(user, Perm.MAKE_CALLS),
         "nav_actions": policy.can_anywhere(user, Perm.VIEW_ACTIONS),
         "nav_my_action": RoleKind.MEMBER in policy.role_kinds(user),
+        "nav_funds": RoleKind.MEMBER in policy.role_kinds(user)
+        or policy.can_anywhere(user, Perm.VIEW_FUNDS)
+        or policy.can_anywhere(user, Perm.VIEW_FUND_TOTALS),
+        "nav_pay": RoleKind.MEMBER in policy.role_kinds(user)
+        or policy.can_anywhere(user, Perm.VIEW_SALARY),
         # Members see their branch meetings too: any role in a branch, or running them anywhere.
         "nav_meetings": bool(policy.grants(user).by_branch)
         or policy.can_anywhere(user, Perm.MANAGE_MEETINGS),
         "nav_votes": policy.can_anywhere(user, Perm.MANAGE_POLLS),
+        # From the grants already loaded: no query on every page.
+        "nav_photos": bool(policy.grants(user).by_branch)
+        or policy.can_anywhere(user, Perm.VIEW_DISPUTES),
     }

@@ -38,6 +38,7 @@ DEMO_LOGINS = [
     ("member", "member: University of Liverpool"),
     ("caller1", "volunteer caller: University of Liverpool phone bank"),
     ("caller2", "volunteer caller: University of Liverpool phone bank"),
+    ("panel", "fund panel: University of Liverpool hardship fund"),
 ]
 
 DEMO_STEPS: list[str] = [
@@ -49,8 +50,18 @@ DEMO_STEPS: list[str] = [
     "mandate.calls.demo.build_calls",
     "mandate.meetings.demo.build_meetings",
     "mandate.actions.demo.build_actions",
+    "mandate.pickets.demo.build_pickets",
+    "mandate.pay.demo.build_pay",
+    "mandate.funds.demo.build_funds",
     "mandate.votes.demo.build_votes",
+    "mandate.core.privacy.demo.build_privacy",
     "mandate.core.demo.build_logins",
+    "mandate.pickets.demo.build_picket_organisers",
+    "mandate.photos.demo.build_photos",
+    # After the logins: a token for the demo secretary.
+    "mandate.api.demo.build_api",
+    # After the logins it enrols: the officers' authenticator.
+    "mandate.core.security.demo.build_security",
 ]
 
 

@@ -12,8 +12,31 @@ from django.utils import timezone
 class User(AbstractUser):
     """A person who logs in: an officer, a rep, a volunteer or a member."""
 
+    # Bumped whenever the user's roles, their reach or their second-factor devices change, so
+    # each process can keep what it worked out from them between requests
+    # (``mandate.core.access_cache``): the user row is read on every request anyway.
+    access_version = models.PositiveIntegerField(default=0, editable=False)
+
     class Meta:
         db_table = "core_user"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The access version is only ever raised in the database: a copy of the user loaded
+        # before a raise (a password change in a request that overlapped a role being taken
+        # away) must not write the older number back, or what was remembered under it would be
+        # taken for current again.
+        if (
+            not self._state.adding
+            and kwargs.get("update_fields") is None
+            and not kwargs.get("force_insert")
+        ):
+            deferred = self.get_deferred_fields()
+            kwargs["update_fields"] = [
+                f.attname
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.attname != "access_version" and f.attname not in deferred
+            ]
+        super().save(*args, **kwargs)
 
 
 class Jurisdiction(models.TextChoices):
@@ -181,3 +204,18 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ValueError("Audit events are append-only.")
+
+
+class WorkerHeartbeat(models.Model):
+    """The last time each background worker said it was alive; read by /healthz and doctor.
+
+    Kept in the database, not in a process or a local cache, so every app server sees every
+    worker.
+    """
+
+    worker_id = models.CharField(max_length=100, unique=True)
+    beat_at = models.DateTimeField(default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} at {self.beat_at:%Y-%m-%d %H:%M:%S}"

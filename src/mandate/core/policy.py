@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from mandate.core import access_cache
 from mandate.core.models import AuditEvent, Branch, Employer, Region, Role, RoleKind, User
 
 if TYPE_CHECKING:
@@ -23,8 +24,10 @@ if TYPE_CHECKING:
     from mandate.ballots.models import Ballot, Constituency
     from mandate.calls.models import CallAssignment
     from mandate.disputes.models import Dispute
+    from mandate.funds.models import Claim, Fund
     from mandate.meetings.models import Meeting
     from mandate.members.models import Member
+    from mandate.pickets.models import PicketSite
     from mandate.votes.models import Poll
 
 
@@ -52,6 +55,9 @@ class Perm(StrEnum):
     MANAGE_ACTIONS = "manage_actions"
     VIEW_ACTIONS = "view_actions"
     MANAGE_POLLS = "manage_polls"
+    ERASE_MEMBERS = "erase_members"
+    VIEW_FUND_TOTALS = "view_fund_totals"
+    RESET_TWO_FACTOR = "reset_two_factor"
 
 
 _OFFICER = frozenset(
@@ -74,6 +80,8 @@ _OFFICER = frozenset(
         Perm.MANAGE_ACTIONS,
         Perm.VIEW_ACTIONS,
         Perm.MANAGE_POLLS,
+        Perm.VIEW_FUND_TOTALS,
+        Perm.ERASE_MEMBERS,
     }
 )
 
@@ -125,6 +133,11 @@ def grants(user: User | AnonymousUser) -> Grants:
     cached: Grants | None = getattr(user, "_mandate_grants", None)
     if cached is not None:
         return cached
+    # Shared between requests and threads from here on: read only.
+    remembered: Grants | None = access_cache.recall("grants", user)
+    if remembered is not None:
+        user._mandate_grants = remembered  # type: ignore[attr-defined]
+        return remembered
     result = Grants()
     roles = Role.objects.filter(user_id=user.pk).prefetch_related("workplaces", "departments")
     for role in roles:
@@ -145,6 +158,7 @@ def grants(user: User | AnonymousUser) -> Grants:
             Branch.objects.filter(pk__in=result.by_branch).values_list("pk", "region_id")
         )
     user._mandate_grants = result  # type: ignore[attr-defined]
+    access_cache.remember("grants", user, result)
     return result
 
 
@@ -152,6 +166,7 @@ def forget(user: User) -> None:
     """Drop the cached grants, after roles change."""
     if hasattr(user, "_mandate_grants"):
         del user._mandate_grants
+    access_cache.forget([user.pk])
 
 
 def has_national(user: User | AnonymousUser, perm: Perm) -> bool:
@@ -439,9 +454,33 @@ def get_call_assignment(user: User | AnonymousUser, pk: Any, *, manage: bool) ->
         pk_int = int(pk)
     except (TypeError, ValueError):
         raise Http404("No such call assignment.") from None
-    qs = call_assignments_managed(user) if manage else call_assignments_to_work(user)
-    found = qs.select_related("ballot", "branch", "constituency").filter(pk=pk_int).first()
-    if found is None:
+    if manage:
+        qs = call_assignments_managed(user)
+        found = qs.select_related("ballot", "branch", "constituency").filter(pk=pk_int).first()
+        if found is None:
+            raise Http404("No such call assignment.")
+        return found
+    # As call_assignments_to_work, with the branch checked on the row found: the caller's
+    # screen is the busiest page of a phone bank, and building its query cost more than
+    # running it (on PostgreSQL the row is read with plain SQL, see mandate.calls.rows).
+    from django.db import connection
+
+    from mandate.calls import rows
+    from mandate.calls.models import CallAssignment
+
+    if not user.is_authenticated or not can_anywhere(user, Perm.MAKE_CALLS):
+        raise Http404("No such call assignment.")
+    if connection.vendor == "postgresql":
+        found = rows.assignment_for_caller(pk_int, user.pk)
+    else:
+        found = (
+            CallAssignment.objects.select_related("ballot", "branch", "constituency")
+            .filter(pk=pk_int, callers__user_id=user.pk)
+            .first()
+        )
+    if found is None or (
+        found.branch is not None and not has_branch_perm(user, Perm.MAKE_CALLS, found.branch)
+    ):
         raise Http404("No such call assignment.")
     return found
 
@@ -687,3 +726,233 @@ def can_create_poll(user: User | AnonymousUser, branch: Branch | None) -> bool:
     if branch is None:
         return has_national(user, Perm.MANAGE_POLLS)
     return has_branch_perm(user, Perm.MANAGE_POLLS, branch)
+
+
+# Photos from the line -----------------------------------------------------------------------
+# A dispute's gallery is for the people in it: whoever may see the dispute, and members whose
+# branch (a local dispute) or employer (a national one) is in it. Those who manage the dispute
+# check photos for the campaign and may take any down; an uploader may take down their own.
+
+
+def photo_disputes(user: User | AnonymousUser) -> QuerySet[Dispute]:
+    """The disputes whose gallery the user may see and add to."""
+    from mandate.disputes.models import Dispute, DisputeScope
+
+    if not user.is_authenticated:
+        return Dispute.objects.none()
+    ids = disputes_for(user, Perm.VIEW_DISPUTES).values("pk")
+    cond = Q(pk__in=ids)
+    member = own_member(user)
+    if member is not None:
+        cond |= Q(scope=DisputeScope.LOCAL, branch_id=member.branch_id)
+        cond |= Q(
+            scope=DisputeScope.NATIONAL,
+            pk__in=Dispute.objects.filter(parties__employments__member=member).values("pk"),
+        )
+    return Dispute.objects.filter(cond)
+
+
+def get_photo_dispute(user: User | AnonymousUser, slug: str) -> Dispute:
+    dispute = photo_disputes(user).select_related("branch").filter(slug=slug).first()
+    if dispute is None:
+        raise Http404("No such dispute.")
+    return dispute
+
+
+def can_moderate_photos(user: User | AnonymousUser, dispute: Dispute) -> bool:
+    return can_on_dispute(user, Perm.MANAGE_DISPUTES, dispute)
+
+
+# Pay deductions ------------------------------------------------------------------------------
+# Salary-derived figures: a member sees their own; otherwise only those holding VIEW_SALARY over
+# the member's branch (its officers and its fund panel, and national officers). Deduction
+# policies are set by whoever also manages the branch's disputes there.
+
+
+def get_pay_branch(user: User | AnonymousUser, slug: str) -> Branch:
+    """Return branch SLUG if the user sees its members' deductions, else raise 404."""
+    return get_branch(user, slug, Perm.VIEW_SALARY)
+
+
+def can_set_pay_policy(user: User | AnonymousUser, branch: Branch) -> bool:
+    """True if the user may record a new deduction policy for BRANCH's employers."""
+    return has_branch_perm(user, Perm.VIEW_SALARY, branch) and has_branch_perm(
+        user, Perm.MANAGE_DISPUTES, branch
+    )
+
+
+def can_see_pay_of(user: User | AnonymousUser, member: Member) -> bool:
+    """True if the user may see MEMBER's days, payslips and their evidence."""
+    if not user.is_authenticated:
+        return False
+    if member.user_id is not None and member.user_id == user.pk:
+        return True
+    return has_branch_perm(user, Perm.VIEW_SALARY, member.branch)
+
+
+# Picket lines -------------------------------------------------------------------------------
+# A branch's picket sites are run by whoever manages action there (its officers, and regional
+# and national officers over it). Reps read the rotas and check people in. A site's organiser
+# runs that one site (shifts, rota, check-in) whatever their role. The incident log (police,
+# injuries) is read and written by the branch's own officers only.
+
+
+def can_run_pickets(user: User | AnonymousUser, branch: Branch) -> bool:
+    """True if the user may open sites and run every picket line of BRANCH."""
+    return has_branch_perm(user, Perm.MANAGE_ACTIONS, branch)
+
+
+def can_see_pickets(user: User | AnonymousUser, branch: Branch) -> bool:
+    """True if the user may read BRANCH's rotas and check people in on its lines."""
+    return has_branch_perm(user, Perm.VIEW_ACTIONS, branch)
+
+
+def organises_in(user: User | AnonymousUser, branch: Branch) -> bool:
+    if not user.is_authenticated:
+        return False
+    from mandate.pickets.models import PicketSite
+
+    return PicketSite.objects.filter(branch=branch, organiser_id=user.pk).exists()
+
+
+def get_picket_branch(user: User | AnonymousUser, slug: str) -> Branch:
+    """Return branch SLUG if the user may see its picket lines (or organises one), else 404."""
+    branch = Branch.objects.select_related("region").filter(slug=slug).first()
+    if branch is None or not (can_see_pickets(user, branch) or organises_in(user, branch)):
+        raise Http404("No such branch.")
+    return branch
+
+
+def get_picket_site(user: User | AnonymousUser, pk: Any, *, manage: bool = False) -> PicketSite:
+    """Return picket site PK: out of sight 404; in sight but not the user's to run 403."""
+    from mandate.core.errors import PermissionDenied
+    from mandate.pickets.models import PicketSite
+
+    try:
+        pk_int = int(pk)
+    except (TypeError, ValueError):
+        raise Http404("No such picket site.") from None
+    site = (
+        PicketSite.objects.select_related(
+            "branch", "branch__region", "workplace", "workplace__employer", "organiser"
+        )
+        .filter(pk=pk_int)
+        .first()
+    )
+    if site is None:
+        raise Http404("No such picket site.")
+    organiser = user.is_authenticated and site.organiser_id == user.pk
+    if not (organiser or can_see_pickets(user, site.branch)):
+        raise Http404("No such picket site.")
+    if manage and not (organiser or can_run_pickets(user, site.branch)):
+        raise PermissionDenied("Only the site's organiser and the branch officers can do that.")
+    return site
+
+
+def can_see_incidents(user: User | AnonymousUser, branch: Branch) -> bool:
+    """The incident log is the branch officers' own: not reps, organisers or other branches."""
+    return Perm.MANAGE_ACTIONS in grants(user).by_branch.get(branch.pk, set())
+
+
+# Two-factor authentication ----------------------------------------------------------------------
+# Officers and the fund panel hold the register, the money and the power to call action: they
+# must use a second factor. Members, reps and callers may choose to. Only national officers reset
+# someone's device (a lost phone), and every reset is audited.
+
+TWO_FACTOR_KINDS = frozenset(
+    {
+        RoleKind.NATIONAL_OFFICER,
+        RoleKind.REGIONAL_OFFICER,
+        RoleKind.BRANCH_OFFICER,
+        RoleKind.FUND_PANEL,
+    }
+)
+
+
+def requires_two_factor(user: User | AnonymousUser) -> bool:
+    """True if the user must verify a second factor before using the site."""
+    if not user.is_authenticated:
+        return False
+    return bool(user.is_superuser) or bool(grants(user).kinds & TWO_FACTOR_KINDS)
+
+
+def can_reset_two_factor(user: User | AnonymousUser) -> bool:
+    return has_national(user, Perm.RESET_TWO_FACTOR)
+
+
+# Strike and hardship funds --------------------------------------------------------------------
+# Claim data is financial special category data. A branch fund's claims are read and decided by
+# its branch's fund panel and by national officers; a national fund's by national officers. The
+# officers of a branch (and its region) see totals only: for a national fund, the totals of
+# their own branches' members. A member sees only their own claims.
+
+
+def funds_with_details(user: User | AnonymousUser) -> QuerySet[Fund]:
+    """The funds whose claims, ledger and bank details the user may read and decide."""
+    from mandate.funds.models import Fund
+
+    if has_national(user, Perm.VIEW_FUNDS):
+        return Fund.objects.all()
+    g = grants(user)
+    branches = [b for b, p in g.by_branch.items() if Perm.VIEW_FUNDS in p]
+    return Fund.objects.filter(branch_id__in=branches, branch__isnull=False)
+
+
+def funds_with_totals(user: User | AnonymousUser) -> QuerySet[Fund]:
+    """The funds whose totals the user may see (every fund whose details they see, too)."""
+    from mandate.funds.models import Fund
+
+    if has_national(user, Perm.VIEW_FUNDS):
+        return Fund.objects.all()
+    cond = Q(pk__in=funds_with_details(user).values("pk"))
+    if can_anywhere(user, Perm.VIEW_FUND_TOTALS):
+        cond |= Q(branch__isnull=True)
+        cond |= Q(branch__in=branches_with(user, Perm.VIEW_FUND_TOTALS))
+    return Fund.objects.filter(cond)
+
+
+def get_fund(user: User | AnonymousUser, pk: Any, *, details: bool) -> Fund:
+    """Return fund PK: out of sight 404; asking for details with totals only 403."""
+    from mandate.core.errors import PermissionDenied
+
+    try:
+        pk_int = int(pk)
+    except (TypeError, ValueError):
+        raise Http404("No such fund.") from None
+    fund = funds_with_totals(user).select_related("branch").filter(pk=pk_int).first()
+    if fund is None:
+        raise Http404("No such fund.")
+    if details and not funds_with_details(user).filter(pk=fund.pk).exists():
+        raise PermissionDenied("Only the fund's panel sees its claims.")
+    return fund
+
+
+def can_see_fund_details(user: User | AnonymousUser, fund: Fund) -> bool:
+    return funds_with_details(user).filter(pk=fund.pk).exists()
+
+
+def fund_total_branches(user: User | AnonymousUser, fund: Fund) -> QuerySet[Branch] | None:
+    """Whose claims count in the totals the user sees of FUND (None: every claim)."""
+    if can_see_fund_details(user, fund) or fund.branch_id is not None:
+        return None
+    return branches_with(user, Perm.VIEW_FUND_TOTALS)
+
+
+def get_claim(user: User | AnonymousUser, pk: Any) -> Claim:
+    """Return claim PK to its fund's panel or to the member who made it, else raise 404."""
+    from mandate.funds.models import Claim
+
+    try:
+        pk_int = int(pk)
+    except (TypeError, ValueError):
+        raise Http404("No such claim.") from None
+    if not user.is_authenticated:
+        raise Http404("No such claim.")
+    claim = (
+        Claim.objects.select_related("fund", "fund__branch", "member", "dispute", "rules")
+        .filter(Q(fund__in=funds_with_details(user)) | Q(member__user_id=user.pk), pk=pk_int)
+        .first()
+    )
+    if claim is None:
+        raise Http404("No such claim.")
+    return claim

@@ -256,12 +256,19 @@ class _Selector:
         return best
 
 
-def _notice_days(agreed: bool) -> Callable[[Rule], int]:
+def _notice_days(agreed: bool, agreed_days: int | None = None) -> Callable[[Rule], int]:
+    """The notice period under a rule: the statutory days, or with an agreement the agreed days,
+    never fewer than the rule's shortest period by agreement; where the rule allows none, an
+    agreement changes nothing."""
+
     def days(rule: Rule) -> int:
+        statutory = rule.int_param("days")
         shorter = rule.optional_int_param("days_by_agreement")
-        if agreed and shorter is not None:
-            return shorter
-        return rule.int_param("days")
+        if shorter is None:
+            return statutory
+        if agreed_days is not None:
+            return min(statutory, max(agreed_days, shorter))
+        return shorter if agreed else statutory
 
     return days
 
@@ -276,16 +283,21 @@ def notice_in_time(
     received: dt.date,
     first_action: dt.date,
     by_agreement: bool = False,
+    agreed_days: int | None = None,
     regime: str | None = None,
 ) -> Check:
-    """Whether a notice of action received on a date is in time for a first day of action."""
+    """Whether a notice of action received on a date is in time for a first day of action.
+
+    BY_AGREEMENT takes the rule's shortest period by agreement; AGREED_DAYS the period the
+    union and employer agreed, bounded by the rule (see ``_notice_days``).
+    """
     select = _Selector(rulebook, regime)
     rule = select.rule("A-notice", received)
     if not rule.applies:
         return Check(
             "A-notice", True, f"No notice of action period applies ({rule.notes})", rule.source
         )
-    days = _notice_days(by_agreement)(rule)
+    days = _notice_days(by_agreement, agreed_days)(rule)
     latest = first_action - dt.timedelta(days=days)
     margin = (latest - received).days
     what = f"notice received {received.isoformat()} (regime {rule.regime}: {days} days"
@@ -310,15 +322,17 @@ def action_notice_deadline(
     *,
     first_action: dt.date,
     by_agreement: bool = False,
+    agreed_days: int | None = None,
     regime: str | None = None,
 ) -> Deadline | None:
     """The latest day the employer may receive the notice of action for a first day of action."""
     select = _Selector(rulebook, regime)
-    found = select.latest_receipt("A-notice", first_action, _notice_days(by_agreement))
+    period = _notice_days(by_agreement, agreed_days)
+    found = select.latest_receipt("A-notice", first_action, period)
     if found is None:
         return None
     day, rule = found
-    days = _notice_days(by_agreement)(rule)
+    days = period(rule)
     agreed = " (shorter period agreed with the employer)" if days != rule.int_param("days") else ""
     explanation = (
         f"first day of action {first_action.isoformat()} - {days} days{agreed} = "

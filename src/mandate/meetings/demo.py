@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
-from mandate.meetings import actions
+from mandate.meetings import actions, sending
 from mandate.meetings.models import (
     Attendance,
     ChannelKind,
@@ -22,6 +22,7 @@ from mandate.meetings.models import (
 )
 from mandate.meetings.rules import MajorityRule, WeightFormula
 from mandate.members.models import Member, MemberStatus
+from mandate.messaging.models import Channel
 
 if TYPE_CHECKING:
     from mandate.core.demo import DemoContext
@@ -146,9 +147,19 @@ def build_meetings(ctx: DemoContext) -> None:
         url="https://meet.example.org/liverpool-daily",
         kind=ChannelKind.MEETING_LINK,
     )
+    # Today's check-in links went out by text through messaging, each member their own.
+    send = sending.links_send(
+        actor=None,
+        meeting=today,
+        channel=Channel.SMS,
+        template=sending.default_template(today),
+        subject="",
+        members=sending.recipients(today, Member.objects.all()),
+    )
     ctx.out(
         f"  meetings: {DAYS} daily Liverpool meetings, yesterday {YESTERDAY_PRESENT} present, "
-        "223 for, 7 against; 2 organising channels"
+        f"223 for, 7 against; 2 organising channels; today's check-in links texted to "
+        f"{send.queued_count} of {send.recipient_count}"
     )
     _delegate_meeting(ctx)
 

@@ -26,6 +26,7 @@ urlpatterns = [
         name="steward_check_in",
     ),
     path("<int:pk>/qr/", views.qr, name="qr"),
+    path("<int:pk>/links/", views.send_links, name="send_links"),
     path("<int:pk>/state/", views.set_state, name="set_state"),
     path("<int:pk>/agenda/", views.agenda_add, name="agenda_add"),
     path("<int:pk>/motions/", views.motion_add, name="motion_add"),

@@ -3,6 +3,7 @@ the branch's organising channels."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import segno
@@ -15,9 +16,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from mandate.core import policy
-from mandate.core.errors import DomainError
+from mandate.core.access import request_user as _actor
+from mandate.core.errors import DomainError, PermissionDenied
 from mandate.core.models import Branch
-from mandate.meetings import actions, links, queries
+from mandate.meetings import actions, links, queries, sending
 from mandate.meetings.charts import attendance_chart
 from mandate.meetings.forms import (
     AgendaForm,
@@ -46,6 +48,8 @@ from mandate.meetings.models import (
     VoteMethod,
 )
 from mandate.members.models import Member, MemberStatus
+from mandate.messaging.actions import skipped_rows
+from mandate.messaging.forms import PersonalLinkForm
 
 STEWARD_PAGE = 60
 
@@ -289,6 +293,46 @@ def qr(request: HttpRequest, pk: int) -> HttpResponse:
     url = links.qr_url(meeting)
     svg = segno.make(url, error="m").svg_inline(scale=6, dark="#111", light="#fff")
     return render(request, "meetings/qr.html", {"meeting": meeting, "svg": svg, "url": url})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def send_links(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send members not yet checked in their own check-in link, by text or personal email."""
+    meeting = policy.get_meeting(request.user, pk, manage=True)
+    try:
+        sending.check_sendable(meeting)
+    except DomainError as exc:
+        raise Http404(exc.message) from None
+    reach = policy.members_for(request.user, policy.Perm.SEND_MESSAGES, meeting.branch)
+    if not reach.exists():
+        raise PermissionDenied("Your role cannot send messages to this branch's members.")
+    initial = {
+        "template": sending.default_template(meeting),
+        "subject": f"Check in: {meeting.title}"[:200],
+        "request_key": uuid.uuid4(),
+    }
+    form = PersonalLinkForm(request.POST if request.method == "POST" else None, initial=initial)
+    members = sending.recipients(meeting, reach)
+    context: dict[str, Any] = {"meeting": meeting, "form": form}
+    if request.method == "POST" and form.is_valid():
+        fields = {k: form.cleaned_data[k] or "" for k in ("channel", "template", "subject")}
+        try:
+            if request.POST.get("confirm") == "send":
+                send = sending.links_send(
+                    actor=_actor(request),
+                    meeting=meeting,
+                    members=members,
+                    request_key=form.cleaned_data["request_key"] or uuid.uuid4(),
+                    **fields,
+                )
+                context.update(sent=send, sent_skipped=skipped_rows(send))
+            else:
+                context["plan"] = sending.plan(meeting=meeting, members=members, **fields)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+    status = 400 if form.errors else 200
+    return render(request, "meetings/send_links.html", context, status=status)
 
 
 @login_required

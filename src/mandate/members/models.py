@@ -38,7 +38,11 @@ class MemberQuerySet(models.QuerySet["Member"]):
 class Member(models.Model):
     """A member of the union. Membership itself is special category data (UK GDPR Art. 9)."""
 
-    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="members")
+    # Indexed through member_branch_name and member_branch_status, which start with the branch:
+    # one index fewer to keep up on every member an import writes.
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, related_name="members", db_index=False
+    )
     membership_number = models.CharField(max_length=30, unique=True)
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
@@ -99,7 +103,10 @@ class Member(models.Model):
 
 class Employment(models.Model):
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="employments")
-    employer = models.ForeignKey(Employer, on_delete=models.PROTECT, related_name="employments")
+    # Indexed through employment_site, which starts with the employer.
+    employer = models.ForeignKey(
+        Employer, on_delete=models.PROTECT, related_name="employments", db_index=False
+    )
     workplace = models.ForeignKey(Workplace, null=True, blank=True, on_delete=models.PROTECT)
     department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT)
     job_category = models.CharField(max_length=100, blank=True)

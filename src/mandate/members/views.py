@@ -206,6 +206,7 @@ def member_detail(request: HttpRequest, branch: str, pk: int) -> HttpResponse:
             "can_edit": policy.members_for(request.user, Perm.EDIT_MEMBERS, branch_obj)
             .filter(pk=member.pk)
             .exists(),
+            "can_export": policy.has_branch_perm(request.user, Perm.EXPORT_MEMBERS, branch_obj),
         },
     )
 

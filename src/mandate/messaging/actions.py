@@ -6,13 +6,13 @@ import logging
 import os
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final, NamedTuple
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from mandate.core.audit import audit_record
@@ -64,10 +64,37 @@ class Plan:
         ]
 
 
+@dataclass(frozen=True)
+class MemberLinks:
+    """Each recipient's own ``{link}``, for sends where every member gets a different one (a
+    personal GTVO, voting or check-in link).
+
+    ``resolve`` maps a batch of member ids to their links; it runs inside the send's
+    transaction, so it may create what the links need (a nonce row), and a member it leaves out
+    is skipped with the reason "no personal link". ``sample`` stands in for every link in
+    plans and previews, which change nothing: make it as long as the longest real link, so the
+    SMS length check holds for every member.
+    """
+
+    resolve: Callable[[Sequence[int]], Mapping[int, str]]
+    sample: str
+
+
 class _Planned(NamedTuple):
     member_id: int
     verdict: Verdict
-    body: str
+    first_name: str
+    last_name: str
+    branch: str
+
+    def render(self, composer: Composer, link: str | None = None) -> str:
+        return composer.render(
+            member_id=self.member_id,
+            first_name=self.first_name,
+            last_name=self.last_name,
+            branch=self.branch,
+            link=link,
+        )
 
 
 def _uuids(n: int) -> Iterator[str]:
@@ -88,10 +115,8 @@ def _check_channel(channel: str, subject: str) -> None:
         raise DomainError("An email needs a subject.")
 
 
-def _walk(
-    *, channel: str, composer: Composer, members: QuerySet[Member], render_all: bool
-) -> Iterator[_Planned]:
-    """Apply the rules to every member once, rendering the messages that will go."""
+def _walk(*, channel: str, members: QuerySet[Member]) -> Iterator[_Planned]:
+    """Apply the rules to every member once."""
     branch_ids = set(members.order_by().values_list("branch_id", flat=True).distinct())
     branch_names = dict(Branch.objects.filter(pk__in=branch_ids).values_list("pk", "name"))
     outs = rcp.opted_out(channel, members.values("pk"))
@@ -104,21 +129,11 @@ def _walk(
         branch_employers = rcp.employers_by_branch(branch_ids)
         every = set().union(*employers.values(), *branch_employers.values())
         domains = WorkDomains.load(every)
-    rendered = 0
     for recipient, first, last, branch_id in rcp.read(members, employers, branch_employers):
         decision = verdict(
             channel, recipient, opted_out=recipient.member_id in outs, domains=domains
         )
-        body = ""
-        if decision.ok and (render_all or rendered == 0):
-            body = composer.render(
-                member_id=recipient.member_id,
-                first_name=first,
-                last_name=last,
-                branch=branch_names.get(branch_id, ""),
-            )
-            rendered += 1
-        yield _Planned(recipient.member_id, decision, body)
+        yield _Planned(recipient.member_id, decision, first, last, branch_names.get(branch_id, ""))
 
 
 def send_plan(
@@ -126,31 +141,37 @@ def send_plan(
     channel: str,
     template: str,
     subject: str,
-    link: str,
+    link: str = "",
+    member_links: MemberLinks | None = None,
     members: QuerySet[Member],
     now: datetime | None = None,
 ) -> Plan:
     """Work out what sending TEMPLATE to MEMBERS on CHANNEL would do, changing nothing.
 
-    MEMBERS must already be limited by the permission policy. Raises DomainError (with every
-    template problem) before looking at a single member.
+    MEMBERS must already be limited by the permission policy. With MEMBER_LINKS, its sample
+    stands in for each member's own link. Raises DomainError (with every template problem)
+    before looking at a single member.
     """
     _check_channel(channel, subject)
     parsed = parse_template(template)
+    link = _link_for(link, member_links)
     _check_link(parsed.fields, link)
     composer = Composer(parsed, channel, link)
     plan = Plan(channel=channel)
     sms = channel == Channel.SMS
-    for planned in _walk(channel=channel, composer=composer, members=members, render_all=sms):
+    for planned in _walk(channel=channel, members=members):
         plan.recipients += 1
         if not planned.verdict.ok:
             plan.skipped[str(planned.verdict.reason)] += 1
             continue
         plan.will_send += 1
+        if plan.example and not sms:
+            continue
+        body = planned.render(composer)
         if not plan.example:
-            plan.example = planned.body
+            plan.example = body
         if sms:
-            length = sms_length(planned.body)
+            length = sms_length(body)
             if plan.example_length is None:
                 plan.example_length = length
             if plan.longest is None or length.segments > plan.longest.segments:
@@ -170,6 +191,14 @@ def _check_link(fields: frozenset[str], link: str) -> None:
         raise DomainError("The message uses {link} but no link was given.")
 
 
+def _link_for(link: str, member_links: MemberLinks | None) -> str:
+    if member_links is None:
+        return link
+    if link.strip():
+        raise DomainError("Give one link for everyone or a link per member, not both.")
+    return member_links.sample
+
+
 def send_queue(
     *,
     actor: User | None,
@@ -178,6 +207,7 @@ def send_queue(
     template: str,
     subject: str = "",
     link: str = "",
+    member_links: MemberLinks | None = None,
     members: QuerySet[Member],
     audience: str,
     segment: Segment | None = None,
@@ -185,11 +215,17 @@ def send_queue(
     now: datetime | None = None,
 ) -> Send:
     """Queue one message per member in MEMBERS (already within the actor's reach) and hand
-    them to the workers once committed. A repeated REQUEST_KEY returns the first send."""
+    them to the workers once committed. A repeated REQUEST_KEY returns the first send.
+
+    ``{link}`` is LINK for everyone, or with MEMBER_LINKS each member's own link, resolved a
+    batch at a time inside this transaction.
+    """
     _check_channel(channel, subject)
     parsed = parse_template(template)
-    _check_link(parsed.fields, link)
-    composer = Composer(parsed, channel, link)
+    sample = _link_for(link, member_links)
+    _check_link(parsed.fields, sample)
+    composer = Composer(parsed, channel, sample)
+    personal = member_links is not None and "link" in parsed.fields
     now = now or timezone.now()
     due = not_before(channel, now)
     key = request_key or uuid.uuid4()
@@ -205,7 +241,7 @@ def send_queue(
                     channel=channel,
                     subject=subject.strip() if channel == Channel.EMAIL else "",
                     template=template,
-                    link=link.strip(),
+                    link="" if member_links is not None else link.strip(),
                     segment=segment,
                     audience=audience[:200],
                     request_key=key,
@@ -215,42 +251,55 @@ def send_queue(
             # Two clicks on Send raced each other; the other one queued the messages.
             return Send.objects.get(request_key=key)
         skipped: Counter[str] = Counter()
-        batch: list[tuple[Any, ...]] = []
         total = queued = 0
-        walk = _walk(channel=channel, composer=composer, members=members, render_all=True)
-        ids = _uuids(INSERT_BATCH)
-        for planned in walk:
-            total += 1
-            ok = planned.verdict.ok
-            if ok:
-                queued += 1
-            else:
-                skipped[str(planned.verdict.reason)] += 1
-            # In bulk.MESSAGE_COLUMNS order. Queued rows count as handed to the workers now:
-            # the tasks are queued on commit, and the reaper finds them if that never happens.
-            batch.append(
-                (
-                    next(ids),
-                    send.pk,
-                    planned.member_id,
-                    channel,
-                    planned.verdict.address,
-                    planned.body,
-                    MessageState.QUEUED if ok else MessageState.SKIPPED,
-                    "" if ok else str(planned.verdict.reason),
-                    0,
-                    due if ok else None,
-                    "",
-                    now,
-                    now if ok else None,
+        pending: list[_Planned] = []
+
+        def flush() -> None:
+            nonlocal queued
+            links: Mapping[int, str] = {}
+            if personal and member_links is not None:
+                links = member_links.resolve([p.member_id for p in pending if p.verdict.ok])
+            ids = _uuids(len(pending))
+            batch: list[tuple[Any, ...]] = []
+            for planned in pending:
+                reason = "" if planned.verdict.ok else str(planned.verdict.reason)
+                if not reason and personal and planned.member_id not in links:
+                    reason = Reason.NO_LINK
+                if reason:
+                    skipped[reason] += 1
+                else:
+                    queued += 1
+                body = planned.render(composer, links.get(planned.member_id)) if not reason else ""
+                # In bulk.MESSAGE_COLUMNS order. Queued rows count as handed to the workers
+                # now: the tasks are queued on commit, and the reaper finds them if that never
+                # happens.
+                batch.append(
+                    (
+                        next(ids),
+                        send.pk,
+                        planned.member_id,
+                        channel,
+                        planned.verdict.address,
+                        body,
+                        MessageState.SKIPPED if reason else MessageState.QUEUED,
+                        reason,
+                        0,
+                        None if reason else due,
+                        "",
+                        now,
+                        None if reason else now,
+                    )
                 )
-            )
-            if len(batch) >= INSERT_BATCH:
-                bulk.insert_messages(batch)
-                batch = []
-                ids = _uuids(INSERT_BATCH)
-        if batch:
             bulk.insert_messages(batch)
+            pending.clear()
+
+        for planned in _walk(channel=channel, members=members):
+            total += 1
+            pending.append(planned)
+            if len(pending) >= INSERT_BATCH:
+                flush()
+        if pending:
+            flush()
         send.recipient_count = total
         send.queued_count = queued
         send.skipped_counts = dict(skipped)
@@ -272,6 +321,64 @@ def send_queue(
         transaction.on_commit(lambda: _enqueue_after_commit(send_id))
     logger.info("send %s queued: %d messages, %d skipped", send.pk, queued, total - queued)
     return send
+
+
+def personal_links_send(
+    *,
+    actor: User | None,
+    branch: Branch | None,
+    channel: str,
+    template: str,
+    subject: str,
+    member_links: MemberLinks,
+    members: QuerySet[Member],
+    audience: str,
+    audit_action: str,
+    audit_obj: Model,
+    audit_detail: Mapping[str, Any] | None = None,
+    request_key: uuid.UUID | None = None,
+) -> Send:
+    """Queue each member's own link (a vote, a check-in) and audit it on AUDIT_OBJ, once.
+
+    A repeated REQUEST_KEY (a second click on Send) returns the first send: nothing more is
+    queued or audited.
+    """
+    if request_key is not None:
+        earlier = Send.objects.filter(request_key=request_key).first()
+        if earlier is not None:
+            return earlier
+    with transaction.atomic():
+        send = send_queue(
+            actor=actor,
+            branch=branch,
+            channel=channel,
+            template=template,
+            subject=subject,
+            member_links=member_links,
+            members=members,
+            audience=audience,
+            request_key=request_key,
+        )
+        audit_record(
+            actor=actor,
+            action=audit_action,
+            obj=audit_obj,
+            branch=branch,
+            detail={
+                "send": send.pk,
+                "channel": channel,
+                "queued": send.queued_count,
+                "recipients": send.recipient_count,
+                **(audit_detail or {}),
+            },
+        )
+    return send
+
+
+def skipped_rows(send: Send) -> list[tuple[str, int]]:
+    """(label, count) for each reason a send's messages were skipped, largest first."""
+    counts = Counter({str(k): int(v) for k, v in (send.skipped_counts or {}).items()})
+    return [(reason_label(r, send.channel), n) for r, n in counts.most_common()]
 
 
 def _enqueue_after_commit(send_id: int) -> None:

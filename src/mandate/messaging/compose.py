@@ -48,13 +48,23 @@ class Composer:
             self._url = f"{settings.MANDATE_SITE_URL}{path}"
         self._says_stop = bool(_MENTIONS_STOP.search(template.text.upper()))
 
-    def render(self, *, member_id: int, first_name: str, last_name: str, branch: str) -> str:
+    def render(
+        self,
+        *,
+        member_id: int,
+        first_name: str,
+        last_name: str,
+        branch: str,
+        link: str | None = None,
+    ) -> str:
+        """The message for one member; LINK, when given, is theirs alone and replaces the
+        send's link."""
         values = {
             "first_name": first_name,
             "last_name": last_name,
             "full_name": f"{first_name} {last_name}".strip(),
             "branch": branch,
-            "link": self.link,
+            "link": self.link if link is None else link,
         }
         body = self.template.render(values)
         if self.channel == Channel.SMS:

@@ -62,3 +62,39 @@ class ComposeForm(forms.Form):
         if template and "link" in parse_template(template).fields and not data.get("link"):
             self.add_error("link", "The message uses {link}; give the link here.")
         return data
+
+
+class PersonalLinkForm(forms.Form):
+    """A message carrying each member's own link (a voting or check-in link): channel, subject,
+    wording, and the one-time key that makes a second click on Send harmless."""
+
+    channel = forms.ChoiceField(
+        choices=Channel.choices, widget=forms.RadioSelect, initial=Channel.SMS, label="By"
+    )
+    subject = forms.CharField(
+        max_length=200, required=False, label="Subject", help_text="Emails only."
+    )
+    template = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2_000,
+        label="Message",
+        help_text="{link} becomes each member's own link; {first_name} their first name.",
+    )
+    request_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("channel") == Channel.EMAIL and not (data.get("subject") or "").strip():
+            self.add_error("subject", "An email needs a subject.")
+        template = data.get("template") or ""
+        if template:
+            try:
+                fields = parse_template(template).fields
+            except TemplateError as exc:
+                self.add_error("template", " ".join(exc.problems))
+            else:
+                if "link" not in fields:
+                    self.add_error(
+                        "template", "Put {link} in the message: it is each member's own link."
+                    )
+        return data

@@ -13,6 +13,7 @@ from typing import Any, Final
 
 from django.conf import settings
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from mandate.core.errors import DomainError
@@ -41,6 +42,9 @@ STOP_PREFIXES: Final = ("STOP ", "UNSUBSCRIBE ")
 START_WORDS: Final = frozenset({"START", "UNSTOP"})
 _TRAILING: Final = re.compile(r"[\s.!?,;:]+$")
 _CODE: Final = re.compile(r"[^A-Za-z0-9_.:-]")
+# Sent for every STOP or START reply (kwargs: number, action), inside the same transaction, so
+# other apps that text people who are not members (picket supporters) honour it too.
+reply_received = Signal()
 
 
 class BadPayload(DomainError):
@@ -171,6 +175,7 @@ def apply(events: list[Receipt | Reply]) -> dict[str, int]:
                 counts["failed"] += 1
             DeliveryEvent.objects.create(message=message, at=now, kind=kind, detail=detail)
             continue
+        reply_received.send(sender=Reply, number=event.number, action=event.action)
         for member in Member.objects.filter(mobile=event.number).select_related("branch"):
             if event.action == "stop":
                 optout_record(member=member, channel=Channel.SMS, source=OptOutSource.STOP_REPLY)

@@ -38,6 +38,7 @@ class Reason(models.TextChoices):
     REJECTED = "rejected", "Refused by the provider"
     GAVE_UP = "gave_up", "Gave up after repeated failures"
     UNDELIVERABLE = "undeliverable", "Reported undeliverable"
+    NO_LINK = "no_link", "No personal link for this member"
 
 
 def reason_label(reason: str, channel: str) -> str:

@@ -229,15 +229,22 @@ def links_ensure(*, ballot: Ballot, member_ids: list[int]) -> dict[int, ContactS
 
 
 @transaction.atomic
-def link_rotate(*, ballot: Ballot, member: Member, actor: User | None) -> ContactStatus:
+def link_rotate(
+    *, ballot: Ballot, member: Member, actor: User | None, reason: str = ""
+) -> ContactStatus:
     """Revoke MEMBER's personal link for BALLOT (a new one is made with the next message)."""
     from mandate.turnout.links import new_nonce
 
     row = status_row(ballot, member.pk, lock=True)
     row.nonce = new_nonce()
-    row.save(update_fields=["nonce"])
+    row.link_revoked_at = timezone.now()
+    row.save(update_fields=["nonce", "link_revoked_at"])
     audit_record(
-        actor=actor, action="turnout.link_revoke", obj=ballot, branch=ballot.dispute.branch
+        actor=actor,
+        action="turnout.link_revoke",
+        obj=ballot,
+        branch=ballot.dispute.branch,
+        detail={"member": member.pk, "reason": reason.strip()[:200]},
     )
     return row
 

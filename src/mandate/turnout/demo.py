@@ -138,6 +138,14 @@ def build_turnout(ctx: DemoContext) -> None:
     )
     liverpool = next((b for b in ctx.branches if b.name == "University of Liverpool"), None)
     if liverpool is not None:
+        # One member whose link an officer revoked: their GTVO page shows when, the log why.
+        forwarded = (
+            Member.objects.filter(branch=liverpool, pk__in=list(members)).order_by("-pk").first()
+        )
+        if forwarded is not None:
+            actions.link_rotate(
+                ballot=ballot, member=forwarded, actor=None, reason="forwarded to a manager"
+            )
         first = (
             Member.objects.filter(
                 branch=liverpool, employments__workplace__name__startswith="Health"

@@ -176,3 +176,24 @@ class ReminderForm(forms.Form):
                 "or photographing them.",
             )
         return data
+
+
+class LinkRevokeForm(forms.Form):
+    """Revoke one member's personal link, and optionally send them a new one."""
+
+    reason = forms.CharField(
+        label="Why (kept in the audit log)",
+        max_length=200,
+        required=False,
+        help_text="For example: forwarded to a manager, phone lost.",
+    )
+    send = forms.ChoiceField(
+        label="Send a new link",
+        choices=[
+            ("", "Don't send one now"),
+            ("sms", "By text to their mobile"),
+            ("email", "By email to their personal address"),
+        ],
+        required=False,
+        widget=forms.RadioSelect,
+    )

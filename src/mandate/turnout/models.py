@@ -87,6 +87,8 @@ class ContactStatus(models.Model):
     contacted = models.BooleanField(default=False)
     # Part of the member's personal link: changing it revokes every link sent so far.
     nonce = models.CharField(max_length=32, default=_nonce)
+    # When an officer last revoked the member's link (a forwarded or lost message).
+    link_revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

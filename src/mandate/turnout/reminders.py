@@ -1,30 +1,28 @@
 """GTVO reminders: pick the electorate of a ballot (or some of its constituencies) less those who
 said they voted or asked not to be contacted, and hand them to messaging with each member's own
-link as ``{link}``.
-
-Messaging renders one ``link`` for a whole send. The send is therefore queued with a placeholder
-link of at least the real links' length (so the SMS length check holds), and each queued
-message's placeholder is swapped for that member's personal link in the same transaction,
-before messaging hands anything to the workers (it does so on commit).
+link as ``{link}`` (``MemberLinks``: messaging asks for the links a batch at a time, inside the
+send's transaction; plans use a stand-in as long as the longest real link).
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from mandate.ballots.models import Ballot, Constituency, ElectorateEntry
+from mandate.ballots.models import Ballot, BallotState, Constituency, ElectorateEntry
+from mandate.core.errors import DomainError
 from mandate.core.models import User
 from mandate.members.models import Member
 from mandate.messaging import actions as messaging
-from mandate.messaging.actions import Plan
-from mandate.messaging.models import Message, Send
-from mandate.turnout.actions import links_ensure
+from mandate.messaging.actions import MemberLinks, Plan
+from mandate.messaging.models import Channel, Send
+from mandate.turnout.actions import link_rotate, links_ensure
 from mandate.turnout.links import make_token
 from mandate.turnout.models import ContactStatus, Status
 
@@ -54,6 +52,16 @@ def placeholder_link(ballot: Ballot) -> str:
     return f"{settings.MANDATE_SITE_URL}{reverse('gtvo_link:home', args=[word])}"
 
 
+def member_links(ballot: Ballot) -> MemberLinks:
+    """Each member's own GTVO link for BALLOT, their status row (the nonce) made where missing."""
+
+    def resolve(member_ids: Sequence[int]) -> dict[int, str]:
+        rows = links_ensure(ballot=ballot, member_ids=list(member_ids))
+        return {m: _url(row) for m, row in rows.items()}
+
+    return MemberLinks(resolve=resolve, sample=placeholder_link(ballot))
+
+
 def plan(
     *, ballot: Ballot, channel: str, template: str, subject: str, members: QuerySet[Member]
 ) -> Plan:
@@ -62,7 +70,7 @@ def plan(
         channel=channel,
         template=template,
         subject=subject,
-        link=placeholder_link(ballot),
+        member_links=member_links(ballot),
         members=members,
     )
 
@@ -84,34 +92,68 @@ def send(
     audience: str,
     request_key: uuid.UUID | None = None,
 ) -> Sent:
-    """Queue the reminder through messaging and put each member's own link into their message."""
-    link = placeholder_link(ballot)
+    """Queue the reminder through messaging, each member with their own link."""
+    queued = messaging.send_queue(
+        actor=actor,
+        branch=ballot.dispute.branch,
+        channel=channel,
+        template=template,
+        subject=subject,
+        member_links=member_links(ballot),
+        members=members,
+        audience=audience,
+        request_key=request_key,
+    )
+    return Sent(send=queued, linked=queued.queued_count)
+
+
+# A fixed wording: the member is told the old link is dead, and nothing asks them to act at work.
+# Plain quotes: a curly one would make the whole text UCS-2 (70 characters a part).
+_NEW_LINK_SMS = (
+    '{first_name}, your new link for the ballot "%s": {link} Your earlier link no longer works.'
+)
+_NEW_LINK_EMAIL = (
+    "Dear {first_name},\n\nHere is your new personal link for the ballot “%s”: {link}\n\n"
+    "Use it to tell us you have voted, that your paper has not arrived, or to correct your "
+    "home address. Your earlier link no longer works."
+)
+
+
+def link_reissue(
+    *,
+    actor: User | None,
+    ballot: Ballot,
+    member: Member,
+    reach: QuerySet[Member],
+    reason: str = "",
+    channel: str = "",
+) -> tuple[ContactStatus, Send | None]:
+    """Revoke MEMBER's link for BALLOT and, on CHANNEL if given, send them a new one through
+    messaging (its consent, opt-out and work-address rules apply), all or nothing."""
     with transaction.atomic():
-        queued = messaging.send_queue(
+        row = link_rotate(ballot=ballot, member=member, actor=actor, reason=reason)
+        if not channel:
+            return row, None
+        if ballot.state != BallotState.OPEN:
+            raise DomainError("A new link can be sent only while the ballot is open.")
+        if row.status == Status.DONT_CONTACT:
+            raise DomainError(
+                "This member asked not to be contacted about this ballot: revoke the link "
+                "without sending a new one."
+            )
+        name = ballot.name.replace("{", "{{").replace("}", "}}")
+        template = (_NEW_LINK_SMS if channel == Channel.SMS else _NEW_LINK_EMAIL) % name
+        sent = messaging.send_queue(
             actor=actor,
             branch=ballot.dispute.branch,
             channel=channel,
             template=template,
-            subject=subject,
-            link=link,
-            members=members,
-            audience=audience,
-            request_key=request_key,
+            subject=f"Your new link: {ballot.name}"[:200],
+            member_links=member_links(ballot),
+            members=reach.filter(pk=member.pk),
+            audience=f"GTVO new link: {ballot.name}",
         )
-        ids = list(
-            Message.objects.filter(send=queued)
-            .filter(body__contains=link)
-            .values_list("member_id", flat=True)
-        )
-        rows = links_ensure(ballot=ballot, member_ids=ids)
-        table = Message._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                f"UPDATE {table} SET body = REPLACE(body, %s, %s) "  # noqa: S608 - names from the model
-                "WHERE send_id = %s AND member_id = %s",
-                [(link, _url(rows[m]), queued.pk, m) for m in ids if m in rows],
-            )
-    return Sent(send=queued, linked=len(ids))
+    return row, sent
 
 
 def _url(row: ContactStatus) -> str:

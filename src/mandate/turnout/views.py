@@ -21,10 +21,12 @@ from mandate.core import policy
 from mandate.core.access import request_user as _actor
 from mandate.core.errors import DomainError, PermissionDenied
 from mandate.core.policy import Perm
+from mandate.members.models import Member
+from mandate.messaging.models import reason_label
 from mandate.turnout import actions, queries, reminders
 from mandate.turnout.charts import trend_chart
-from mandate.turnout.forms import ReminderForm, SettingsForm
-from mandate.turnout.models import GtvoSettings, ReplacementRequest
+from mandate.turnout.forms import LinkRevokeForm, ReminderForm, SettingsForm
+from mandate.turnout.models import ContactEvent, ContactStatus, GtvoSettings, ReplacementRequest
 
 
 def _ballot(request: HttpRequest, pk: int) -> Ballot:
@@ -203,3 +205,78 @@ def settings_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("gtvo:dashboard", pk=ballot.pk)
     status = 400 if form.errors else 200
     return render(request, "turnout/settings.html", {"ballot": ballot, "form": form}, status=status)
+
+
+def _member(request: HttpRequest, ballot: Ballot, member_id: int) -> tuple[Member, Constituency]:
+    """MEMBER if the user may see them and the GTVO figures of the constituency they vote in."""
+    member = policy.get_member(request.user, member_id, Perm.VIEW_MEMBERS)
+    cid = actions.electorate_constituency(ballot, member.pk)
+    c = None
+    if cid is not None:
+        c = policy.gtvo_constituencies(request.user, ballot).filter(pk=cid).first()
+    if c is None:
+        raise Http404("This member is not in the electorate you can see.")
+    return member, c
+
+
+def _can_reissue(request: HttpRequest, ballot: Ballot, c: Constituency, member: Member) -> bool:
+    return (
+        policy.gtvo_remind_constituencies(request.user, ballot).filter(pk=c.pk).exists()
+        and policy.members_for(request.user, Perm.SEND_MESSAGES).filter(pk=member.pk).exists()
+    )
+
+
+def _member_page(
+    request: HttpRequest, ballot: Ballot, member: Member, c: Constituency, **extra: Any
+) -> HttpResponse:
+    row = ContactStatus.objects.filter(ballot=ballot, member=member).first()
+    events = ContactEvent.objects.filter(ballot=ballot, member=member).order_by("-at", "-pk")[:30]
+    form = extra.pop("form", None) or LinkRevokeForm()
+    context = {
+        "ballot": ballot,
+        "member": member,
+        "c": c,
+        "row": row,
+        "events": events,
+        "form": form,
+        "can_reissue": _can_reissue(request, ballot, c, member),
+        **extra,
+    }
+    status = 400 if form.errors else 200
+    return render(request, "turnout/member.html", context, status=status)
+
+
+@login_required
+@require_GET
+def member(request: HttpRequest, pk: int, member_id: int) -> HttpResponse:
+    """One member's GTVO record on a ballot: their answer, its history, and their link."""
+    ballot = _ballot(request, pk)
+    m, c = _member(request, ballot, member_id)
+    return _member_page(request, ballot, m, c)
+
+
+@login_required
+@require_POST
+def link_revoke(request: HttpRequest, pk: int, member_id: int) -> HttpResponse:
+    """Revoke one member's personal link (forwarded, lost) and optionally send a new one."""
+    ballot = _ballot(request, pk)
+    m, c = _member(request, ballot, member_id)
+    if not _can_reissue(request, ballot, c, m):
+        raise PermissionDenied("Your role cannot revoke or send this member's links.")
+    form = LinkRevokeForm(request.POST)
+    if not form.is_valid():
+        return _member_page(request, ballot, m, c, form=form)
+    try:
+        _, sent = reminders.link_reissue(
+            actor=_actor(request),
+            ballot=ballot,
+            member=m,
+            reach=policy.members_for(request.user, Perm.SEND_MESSAGES),
+            reason=form.cleaned_data["reason"],
+            channel=form.cleaned_data["send"],
+        )
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+        return _member_page(request, ballot, m, c, form=form)
+    skipped = [reason_label(r, sent.channel) for r in sent.skipped_counts] if sent else []
+    return _member_page(request, ballot, m, c, revoked=True, sent=sent, skipped=skipped)

@@ -16,7 +16,8 @@ from mandate.core.demo import DemoContext
 from mandate.core.models import Workplace
 from mandate.disputes.models import Dispute, DisputeScope
 from mandate.members.models import Member, MemberStatus
-from mandate.votes import engine
+from mandate.messaging.models import Channel
+from mandate.votes import engine, sending
 
 # Votes cast in the demo at most, whatever the scale (keeps `mandate demo` quick).
 MAX_VOTES = 3_000
@@ -126,3 +127,14 @@ def build_votes(ctx: DemoContext) -> None:
         f"  2 e-ballots: “{national.title}” published ({national.ballots_counted} votes); "
         f"“{local.title}” open ({local.electorate} on the roll)"
     )
+    # The open ballot's links went out by email through messaging, each member their own.
+    send = sending.links_send(
+        actor=None,
+        poll=local,
+        channel=Channel.EMAIL,
+        template=sending.default_template(local),
+        subject=f"Your vote: {local.title}",
+        members=sending.recipients(local, Member.objects.all()),
+        via="demo",
+    )
+    ctx.out(f"  voting links emailed: {send.queued_count} of {send.recipient_count} yet to vote")

@@ -12,4 +12,5 @@ urlpatterns = [
     path("<int:pk>/close/", views.poll_close, name="close"),
     path("<int:pk>/publish/", views.poll_publish, name="publish"),
     path("<int:pk>/links.csv", views.poll_links, name="links"),
+    path("<int:pk>/send/", views.poll_send, name="send"),
 ]

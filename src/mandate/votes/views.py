@@ -6,6 +6,9 @@ lists who has or has not voted, and none shows a ballot beside anything about a 
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,8 +20,11 @@ from mandate.core import policy
 from mandate.core.access import request_user as _actor
 from mandate.core.audit import audit_record
 from mandate.core.errors import DomainError
+from mandate.core.policy import Perm
 from mandate.members.models import Member
-from mandate.votes import actions, queries
+from mandate.messaging.actions import skipped_rows
+from mandate.messaging.forms import PersonalLinkForm
+from mandate.votes import actions, queries, sending
 from mandate.votes.forms import PollForm
 from mandate.votes.links import link_url
 from mandate.votes.models import PollState
@@ -137,6 +143,39 @@ def poll_links(request: HttpRequest, pk: int) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="ballot-{poll.pk}-links.csv"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def poll_send(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send each member yet to vote their own voting link, by text or personal email."""
+    poll = policy.get_poll(request.user, pk)
+    if poll.state != PollState.OPEN:
+        raise Http404("Voting links are sent only while the ballot is open.")
+    initial = {"template": sending.default_template(poll), "request_key": uuid.uuid4()}
+    initial["subject"] = f"Your vote: {poll.title}"[:200]
+    form = PersonalLinkForm(request.POST if request.method == "POST" else None, initial=initial)
+    reach = policy.members_for(request.user, Perm.SEND_MESSAGES)
+    members = sending.recipients(poll, reach)
+    context: dict[str, Any] = {"poll": poll, "form": form}
+    if request.method == "POST" and form.is_valid():
+        fields = {k: form.cleaned_data[k] or "" for k in ("channel", "template", "subject")}
+        try:
+            if request.POST.get("confirm") == "send":
+                send = sending.links_send(
+                    actor=_actor(request),
+                    poll=poll,
+                    members=members,
+                    request_key=form.cleaned_data["request_key"] or uuid.uuid4(),
+                    **fields,
+                )
+                context.update(sent=send, sent_skipped=skipped_rows(send))
+            else:
+                context["plan"] = sending.plan(poll=poll, members=members, **fields)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+    status = 400 if form.errors else 200
+    return render(request, "votes/send.html", context, status=status)
 
 
 @login_required

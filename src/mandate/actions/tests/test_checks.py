@@ -232,3 +232,116 @@ def test_served_notice_is_fixed(world: World, ballot_c: Ballot) -> None:
             proof_note="again",
             actor=None,
         )
+
+
+def _agree(world: World, action: Action, days: int | None) -> None:
+    notice = action.notices.get(employer=world.liverpool_employer)
+    actions.notice_agreement_record(
+        notice=notice,
+        actor=world.secretary,
+        days=days,
+        agreed_by="Director of HR",
+        agreed_on=dt.date(2026, 1, 20),
+        reference="Email of 20 January 2026",
+        today=TODAY,
+    )
+
+
+def test_agreed_7_days_makes_a_regime_b_notice_in_time_s234a_4_b(
+    world: World, ballot_b: Ballot
+) -> None:
+    # 13 days' notice under regime B: late at 14 days, in time with 7 agreed.
+    action = strike(world, ballot_b, [dt.date(2026, 3, 2)])
+    serve(world, action, dt.date(2026, 2, 17))
+    assert failed(action_checks(action, today=TODAY), "A-notice")
+    _agree(world, action, 7)
+    results = action_checks(action, today=TODAY)
+    assert failing(results) == []
+    (ok,) = [r for r in results if r.rule_id == "A-notice"]
+    assert "regime B: 7 days by agreement" in ok.message
+    assert "agreed with the employer on 20 January 2026 (Director of HR; Email of 20" in ok.message
+    assert "s234A" in ok.message
+
+
+def test_agreement_below_the_legal_floor_is_raised_to_7_days_s234a_4_b(
+    world: World, ballot_b: Ballot
+) -> None:
+    # 6 days' notice: even with 3 days agreed, the law allows no fewer than 7.
+    action = strike(world, ballot_b, [dt.date(2026, 2, 16)])
+    serve(world, action, dt.date(2026, 2, 10))
+    _agree(world, action, 3)
+    bad = only_failure(action, "A-notice")
+    assert "no fewer than 7 days by agreement" in bad.message and "1 day late" in bad.message
+
+
+def test_agreed_10_days_under_regime_b_holds_the_union_to_10(
+    world: World, ballot_b: Ballot
+) -> None:
+    action = strike(world, ballot_b, [dt.date(2026, 2, 16)])
+    serve(world, action, dt.date(2026, 2, 7))  # 9 days
+    _agree(world, action, 10)
+    bad = only_failure(action, "A-notice")
+    assert "regime B: 10 days by agreement" in bad.message
+
+
+def test_no_shorter_notice_by_agreement_under_regime_c_era_2025(
+    world: World, ballot_c: Ballot
+) -> None:
+    action = strike(world, ballot_c, [dt.date(2026, 5, 4)])
+    serve(world, action, dt.date(2026, 4, 27))  # 7 days
+    _agree(world, action, 7)
+    bad = only_failure(action, "A-notice")
+    assert "regime C: 10 days" in bad.message
+    assert "allows no shorter period by agreement" in bad.message
+    assert "the statutory 10 days apply" in bad.message
+
+
+def test_draft_agreement_moves_the_deadline_and_withdrawal_restores_it(
+    world: World, ballot_b: Ballot
+) -> None:
+    action = strike(world, ballot_b, [dt.date(2026, 2, 16)])
+    actions.notice_prepare(action=action, employer=world.liverpool_employer, actor=None)
+    before = failed(action_checks(action, today=dt.date(2026, 1, 25)), "A-notice")[0]
+    assert "received by 02 February 2026" in before.message
+    _agree(world, action, 7)
+    after = failed(action_checks(action, today=dt.date(2026, 1, 25)), "A-notice")[0]
+    assert "received by 09 February 2026" in after.message
+    assert "notice period agreed with the employer" in after.message
+    _agree(world, action, None)
+    notice = action.notices.get()
+    assert notice.agreed_notice_days is None and notice.agreed_by == ""
+
+
+@pytest.mark.parametrize(
+    ("fields", "error"),
+    [
+        ({"days": 0}, "1 to 90"),
+        ({"agreed_by": " "}, "who agreed"),
+        ({"agreed_on": None}, "the day the employer agreed"),
+        ({"agreed_on": dt.date(2026, 12, 1)}, "in the future"),
+        ({"reference": ""}, "where the agreement is recorded"),
+    ],
+)
+def test_agreement_needs_who_when_and_evidence(
+    world: World, ballot_b: Ballot, fields: dict[str, object], error: str
+) -> None:
+    from mandate.actions.actions import ActionError
+
+    action = strike(world, ballot_b, [dt.date(2026, 2, 16)])
+    notice = actions.notice_prepare(action=action, employer=world.liverpool_employer, actor=None)
+    kwargs: dict[str, object] = {
+        "days": 7,
+        "agreed_by": "Director of HR",
+        "agreed_on": dt.date(2026, 1, 20),
+        "reference": "Email",
+        **fields,
+    }
+    with pytest.raises(ActionError, match=error):
+        actions.notice_agreement_record(
+            notice=notice,
+            actor=None,
+            today=TODAY,
+            **kwargs,  # type: ignore[arg-type]
+        )
+    notice.refresh_from_db()
+    assert notice.agreed_notice_days is None

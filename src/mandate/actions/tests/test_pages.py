@@ -379,3 +379,54 @@ def test_clashes_graduation_is_a_target_bank_holiday_a_warning(world: World) -> 
     assert ("warning", dt.date(2026, 5, 25)) in levels  # Spring bank holiday in England
     assert ("info", dt.date(2026, 7, 15)) in levels
     assert any("Hits graduation" in c.message for c in found)
+
+
+def test_agreement_form_records_a_shorter_notice_period(client: Client, scene: Scene) -> None:
+    url = f"/actions/notices/{scene.notice.pk}/agreement/"
+    login(client, scene.world.secretary)
+    page = client.get(f"/actions/notices/{scene.notice.pk}/").content.decode()
+    assert "Shorter notice agreed with the employer" in page and url in page
+    bad = client.post(url, {"agreed_notice_days": "7", "agreed_by": "Director of HR"})
+    assert bad.status_code == 400
+    text = bad.content.decode()
+    assert "Give the day the employer agreed." in text
+    assert "Say where the agreement is recorded." in text
+    scene.notice.refresh_from_db()
+    assert scene.notice.agreed_notice_days is None
+    agreed_on = (timezone.localdate() - dt.timedelta(days=30)).isoformat()
+    ok = client.post(
+        url,
+        {
+            "agreed_notice_days": "7",
+            "agreed_by": "Director of HR",
+            "agreed_on": agreed_on,
+            "agreement_reference": "Letter filed with the branch minutes",
+        },
+    )
+    assert ok.status_code == 302
+    scene.notice.refresh_from_db()
+    assert scene.notice.agreed_notice_days == 7
+    assert scene.notice.agreement_recorded_by == scene.world.secretary
+    event = AuditEvent.objects.get(action="action.notice_agreement")
+    assert event.detail["days"] == 7 and event.detail["agreed_on"] == agreed_on
+    page = client.get(f"/actions/notices/{scene.notice.pk}/").content.decode()
+    # A regime C notice: the agreement is kept, and the page says it cannot shorten the period.
+    assert "Letter filed with the branch minutes" in page
+    assert "allows no shorter period by agreement" in page
+
+
+def test_agreement_is_refused_to_rep_and_outsider(client: Client, scene: Scene) -> None:
+    url = f"/actions/notices/{scene.notice.pk}/agreement/"
+    data = {
+        "agreed_notice_days": "7",
+        "agreed_by": "HR",
+        "agreed_on": "2026-01-01",
+        "agreement_reference": "Email",
+    }
+    rep = login(Client(), scene.world.rep)
+    assert url not in rep.get(f"/actions/notices/{scene.notice.pk}/").content.decode()
+    assert rep.post(url, data).status_code == 404
+    assert login(Client(), scene.world.outsider).post(url, data).status_code == 404
+    scene.notice.refresh_from_db()
+    assert scene.notice.agreed_notice_days is None
+    assert not AuditEvent.objects.filter(action="action.notice_agreement").exists()

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from mandate.ballots.tests.factories import PAY, historic_ballot, local_ballot
 from mandate.conftest import browser_login, build_world
@@ -46,7 +47,9 @@ def test_secretary_records_a_step_and_sees_a_late_step_flagged(
     notice = phone.locator("li.step[data-rule='B-notice']")
     assert "after the deadline" in notice.inner_text()
     phone.get_by_role("button", name="Mark open and freeze the electorate").click()
-    assert "B-notice (University of Liverpool) is late" in phone.locator("main").inner_text()
+    expect(phone.locator("main")).to_contain_text(
+        "B-notice (University of Liverpool) is late", use_inner_text=True
+    )
 
 
 def test_national_officer_imports_the_pay_report_and_sees_54_strike_mandates(
@@ -59,8 +62,8 @@ def test_national_officer_imports_the_pay_report_and_sees_54_strike_mandates(
     phone.get_by_role("link", name="Import scrutineer's report").click()
     phone.get_by_label("Scrutineer's report (XLSX or CSV)").set_input_files(str(PAY))
     phone.get_by_role("button", name="Preview").click()
-    assert "145 to resolve" in phone.locator("main").inner_text()
+    expect(phone.locator("main")).to_contain_text("145 to resolve", use_inner_text=True)
     phone.get_by_role("button", name="Import results").click()
     phone.wait_for_url(f"{live_server.url}/ballots/{ballot.pk}/results/")
-    assert phone.locator("#strike-count").inner_text() == "54"
+    expect(phone.locator("#strike-count")).to_have_text("54", use_inner_text=True)
     assert phone.locator("[data-mandate='strike-yes']").count() == 54

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from mandate.calls.tests import factories as f
 from mandate.conftest import browser_login, build_world
@@ -35,8 +36,8 @@ def test_volunteer_works_the_queue_on_a_phone(live_server, phone) -> None:
 
     browser_login(phone, live_server, "secretary")
     phone.goto(f"{live_server.url}/calls/{assignment.pk}/")
-    assert phone.locator('[data-stat="called"]').inner_text() == "2"
-    assert phone.locator('[data-stat="says_voted"]').inner_text() == "1"
+    expect(phone.locator('[data-stat="called"]')).to_have_text("2", use_inner_text=True)
+    expect(phone.locator('[data-stat="says_voted"]')).to_have_text("1", use_inner_text=True)
     # The third member is on the volunteer's screen now, held for them.
-    assert phone.locator('[data-stat="held"]').inner_text() == "1"
-    assert phone.locator('[data-stat="left_now"]').inner_text() == "0"
+    expect(phone.locator('[data-stat="held"]')).to_have_text("1", use_inner_text=True)
+    expect(phone.locator('[data-stat="left_now"]')).to_have_text("0", use_inner_text=True)

@@ -241,3 +241,58 @@ def test_pause_end_and_callers(client, bank) -> None:
     r = client.post(reverse("calls:state", args=[pk]), {"state": "active"})
     assert r.status_code == 409 and "ended, so it cannot become active" in r.content.decode()
     assert client.post(reverse("calls:refresh", args=[pk])).status_code == 409
+
+
+def test_a_contact_called_before_shows_its_earlier_calls(client, bank) -> None:
+    login(client, bank.caller)
+    client.get(work_url(bank))
+    first = CallTarget.objects.get(state=TargetState.HELD)
+    url = reverse("calls:outcome", args=[bank.assignment.pk, first.pk])
+    assert client.post(url, {"outcome": "no_answer", "note": "rang out"}).status_code == 302
+    page = client.get(work_url(bank)).content.decode()
+    assert "Earlier calls" not in page  # a fresh contact: nobody has called them
+    # The first contact comes round again: cooled down and first in the queue.
+    CallTarget.objects.filter(state=TargetState.HELD).update(
+        state=TargetState.AVAILABLE, held_by=None, held_until=None
+    )
+    CallTarget.objects.filter(pk=first.pk).update(not_before=None, priority=-1)
+    page = client.get(work_url(bank)).content.decode()
+    assert first.member.first_name in page
+    assert "Earlier calls" in page and "No answer" in page and "rang out" in page
+
+
+def test_outsider_and_removed_caller_get_404_on_the_screen(client, bank) -> None:
+    login(client, bank.world.outsider)
+    assert client.get(work_url(bank)).status_code == 404
+    client.logout()
+    login(client, bank.caller2)
+    assert client.get(work_url(bank)).status_code == 200
+    bank.assignment.callers.filter(user=bank.caller2).delete()
+    assert client.get(work_url(bank)).status_code == 404
+
+
+def test_caller_loses_the_screen_when_their_role_goes(client, bank) -> None:
+    from mandate.core import actions as core_actions
+    from mandate.core.models import Role
+
+    login(client, bank.caller)
+    assert client.get(work_url(bank)).status_code == 200
+    for role in Role.objects.filter(user=bank.caller):
+        core_actions.role_revoke(role=role, actor=bank.world.secretary)
+    assert client.get(work_url(bank)).status_code == 404
+
+
+@pytest.mark.postgres
+def test_screen_and_outcome_query_budget(client, bank, django_assert_max_num_queries) -> None:
+    """Session, user, assignment, then the hand-out: no role, device or history reads for a
+    caller who has opened a page before and a contact nobody has called. (The budgets count
+    the savepoint and its release that a test's transaction turns each atomic block into.)"""
+    login(client, bank.caller)
+    client.get(reverse("calls:index"))
+    with django_assert_max_num_queries(7 + 2):
+        page = client.get(work_url(bank))
+    assert page.status_code == 200
+    target = CallTarget.objects.get(state=TargetState.HELD)
+    url = reverse("calls:outcome", args=[bank.assignment.pk, target.pk])
+    with django_assert_max_num_queries(6 + 2):
+        assert client.post(url, {"outcome": "no_answer"}).status_code == 302

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from mandate.conftest import PASSWORD, browser_login, build_world
 
@@ -14,7 +15,7 @@ def test_secretary_logs_in_on_a_phone_and_sees_only_their_branch(
 ) -> None:
     build_world()
     browser_login(phone, live_server, "secretary")
-    assert phone.get_by_role("heading", name="Hello, Sam").is_visible()
+    expect(phone.get_by_role("heading", name="Hello, Sam")).to_be_visible()
     cards = phone.locator(".card h3").all_inner_texts()
     assert cards == ["University of Liverpool"]
     # Large tap targets: every link and button in the header is at least 44 px tall.

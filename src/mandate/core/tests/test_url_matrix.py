@@ -7,10 +7,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from mandate.conftest import PASSWORD, World
+from mandate.core import actions as core_actions
+from mandate.core.models import RoleKind, User
 
 # Routes anyone may open without logging in.
 PUBLIC = {"login", "healthz", "password_reset"}
@@ -25,6 +28,8 @@ def _routes(
         if isinstance(p, URLResolver):
             if route.startswith("admin/"):
                 continue  # Django's admin has its own login, for superusers only
+            if route.startswith("api/"):
+                continue  # token-authenticated (401, not a login page): api/tests/test_matrix.py
             yield from _routes(p.url_patterns, prefix + route)
         else:
             yield prefix + route, p.name or ""
@@ -80,3 +85,163 @@ def test_another_branchs_officer_gets_404_under_a_branch(world: World) -> None:
             assert response.status_code in (404, 405), (method, url, response.status_code)
         checked += 1
     assert checked >= 3
+
+
+# Every role ------------------------------------------------------------------------------------
+# Each persona walks every route (GET and POST). Nothing answers 5xx; a logged-in user is never
+# sent to the login page; the pages each role's work needs open; the pages it must not reach answer
+# 404 (so nobody learns what exists outside their scope).
+
+ROLES = ("member", "rep", "caller", "panel", "secretary", "regional", "national", "outsider")
+ALLOWED = {200, 204, 302, 400, 403, 404, 405}
+
+# What each role's work needs: these pages open (200) for them, under Liverpool where it applies.
+MUST_OPEN: dict[str, set[str]] = {
+    "member": {"home", "my_details", "my_votes", "security:account"},
+    "rep": {"home", "members:list", "my_votes", "security:account"},
+    "caller": {"home", "calls:index", "security:account"},
+    "panel": {"home", "security:account"},
+    "secretary": {
+        "home",
+        "members:list",
+        "members:import",
+        "branch_people",
+        "audit",
+        "disputes:list",
+        "ballots:index",
+        "meetings:index",
+        "votes:index",
+        "actions:index",
+        "security:account",
+    },
+    "regional": {"home", "members:list", "branch_people", "audit", "disputes:list"},
+    "national": {"home", "members:list", "branch_people", "audit", "security:people"},
+    "outsider": {"home", "security:account"},
+}
+# Liverpool's register and its people: never for members, callers, the fund panel or another
+# branch's officer; the national two-factor reset only for national officers.
+_REGISTER = {"members:list", "members:import", "members:export", "branch_people"}
+MUST_HIDE: dict[str, set[str]] = {
+    "member": _REGISTER | {"security:people"},
+    "caller": _REGISTER | {"security:people"},
+    "panel": _REGISTER | {"security:people"},
+    "outsider": _REGISTER | {"security:people"},
+    "rep": {"members:import", "members:export", "branch_people", "security:people"},
+    "secretary": {"security:people"},
+    "regional": {"security:people"},
+    "national": set(),
+}
+
+
+def _persona(world: World, role: str) -> User:
+    if role == "caller":
+        caller = User.objects.filter(username="caller").first()
+        if caller is None:
+            caller = core_actions.user_create(username="caller", password=PASSWORD)
+            core_actions.role_grant(user=caller, kind=RoleKind.CALLER, branch=world.liverpool)
+        return caller
+    user: User = getattr(world, {"member": "member_user"}.get(role, role))
+    return user
+
+
+def _walk_as(world: World, role: str) -> dict[str, dict[str, int]]:
+    client = Client()
+    client.force_login(_persona(world, role))
+    seen: dict[str, dict[str, int]] = {}
+    # Token links are public (the token is the credential): the anonymous walk covers them.
+    urls = [
+        _fill(route, world.liverpool.slug) for route, _ in all_routes() if "<str:token" not in route
+    ]
+    # Every GET first: a POST may change what the persona holds (revoking a role, say).
+    for method in ("get", "post"):
+        for url in urls:
+            name = resolve(url).view_name
+            if name == "logout":
+                continue
+            response = getattr(client, method)(url)
+            status = response.status_code
+            assert status in ALLOWED, (role, method, url, status)
+            if status == 302:
+                assert not response["Location"].startswith("/login/"), (role, method, url)
+            seen.setdefault(name, {})[method] = status
+    return seen
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_route_for_every_role(world: World, role: str) -> None:
+    seen = _walk_as(world, role)
+    for name in MUST_OPEN[role]:
+        assert seen[name]["get"] == 200, (role, name, seen[name])
+    for name in MUST_HIDE[role]:
+        if name in seen:
+            # 405 is the method check, made before anything is looked up.
+            statuses = set(seen[name].values())
+            assert statuses <= {404, 405} and 404 in statuses, (role, name, seen[name])
+
+
+# Guessed ids ------------------------------------------------------------------------------------
+# Liverpool's objects (a local ballot and its dispute, a call assignment, a meeting, an e-ballot,
+# its members) are asked for by id by UCL's officer, under UCL's own branch pages and everywhere
+# else: every answer is 404 (or 405 for the wrong method), never the object and never 403.
+
+
+def _liverpool_objects(world: World) -> set[int]:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from mandate.calls.actions import assignment_create
+    from mandate.meetings.actions import meeting_create
+    from mandate.turnout.tests.factories import open_ballot
+    from mandate.votes.tests.conftest import open_poll
+
+    ballot = open_ballot(world)
+    assignment = assignment_create(
+        ballot=ballot,
+        branch=world.liverpool,
+        name="Evening calls",
+        ends_at=timezone.now() + dt.timedelta(days=2),
+        actor=world.secretary,
+    )
+    meeting = meeting_create(
+        actor=world.secretary,
+        branch=world.liverpool,
+        kind="members",
+        title="Branch meeting",
+        mode="in_person",
+        starts_at=timezone.now() + dt.timedelta(days=1),
+    )
+    poll = open_poll([world.member, world.covered], branch=world.liverpool)
+    ids = {ballot.pk, ballot.dispute.pk, assignment.pk, meeting.pk, poll.pk}
+    ids |= {world.member.pk, world.covered.pk, world.uncovered.pk}
+    return ids
+
+
+def test_another_branchs_officer_guessing_ids_gets_404(world: World) -> None:
+    ids = _liverpool_objects(world)
+    client = Client()
+    client.force_login(world.outsider)
+    checked = 0
+    for route, _ in all_routes():
+        if "<int:" not in route or "<str:token" in route or "<int:role>" in route:
+            continue  # role ids are people's, and UCL's officer holds role 3 themself
+        for slug in (world.ucl.slug, world.liverpool.slug):
+            for guess in sorted(ids):
+                url = _PARAM.sub(
+                    lambda m, g=guess, s=slug: (
+                        s
+                        if m.group("name") == "branch"
+                        else str(g)
+                        if m.group("conv") == "int"
+                        else "x"
+                    ),
+                    route,
+                )
+                url = "/" + url
+                for method in ("get", "post"):
+                    status = getattr(client, method)(url).status_code
+                    assert status in (404, 405), (method, url, status)
+                checked += 1
+            if "<slug:branch>" not in route:
+                break
+    assert checked > 100

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from mandate.conftest import browser_login, build_world
 from mandate.disputes import actions
@@ -35,7 +36,9 @@ def test_secretary_on_a_phone_records_a_figure_and_marks_a_precondition_met(
     browser_login(phone, live_server, "secretary")
     phone.get_by_role("link", name="Disputes").click()
     phone.get_by_role("link", name="Health and Life Sciences redundancies").click()
-    assert phone.get_by_role("heading", name="Health and Life Sciences redundancies").is_visible()
+    expect(
+        phone.get_by_role("heading", name="Health and Life Sciences redundancies")
+    ).to_be_visible()
     # Nothing wider than the phone: the chart and the forms fit 390 px.
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
 
@@ -61,7 +64,7 @@ def test_secretary_on_a_phone_records_a_figure_and_marks_a_precondition_met(
     section.get_by_text("Mark met", exact=True).first.click()
     section.get_by_role("button", name="Mark met").click()
     # Evidence is required: the browser keeps the form until it is given.
-    assert phone.locator("#preconditions").get_by_label("Evidence that it was met").is_visible()
+    expect(phone.locator("#preconditions").get_by_label("Evidence that it was met")).to_be_visible()
     phone.locator("#preconditions").get_by_label("Evidence that it was met").fill(
         "Meeting held on 1 July; minutes agreed"
     )
@@ -72,7 +75,7 @@ def test_secretary_on_a_phone_records_a_figure_and_marks_a_precondition_met(
     phone.get_by_text("Every precondition is met.").wait_for()
     section = phone.locator("#preconditions")
     assert "Meeting held on 1 July; minutes agreed" in section.inner_text()
-    assert section.get_by_role("link", name="Download the evidence file").is_visible()
+    expect(section.get_by_role("link", name="Download the evidence file")).to_be_visible()
 
     precondition.refresh_from_db()
     assert precondition.is_met and precondition.evidence_file

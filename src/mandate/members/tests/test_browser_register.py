@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from mandate.conftest import browser_login, build_world
 from mandate.members.models import Member
@@ -55,9 +56,11 @@ def test_secretary_searches_filters_and_edits_a_mobile_on_a_phone(
     mobile.fill("0791 112 3456")
     phone.get_by_role("button", name="Save").click()
     phone.get_by_role("heading", name="Una Cole").wait_for()
-    assert phone.get_by_role("status").inner_text() == "Saved: mobile."
-    assert phone.get_by_role("link", name="+447911123456").is_visible()
-    assert "Mobile: (blank) → +447911123456" in phone.locator("ol.history").inner_text()
+    expect(phone.get_by_role("status")).to_have_text("Saved: mobile.", use_inner_text=True)
+    expect(phone.get_by_role("link", name="+447911123456")).to_be_visible()
+    expect(phone.locator("ol.history")).to_contain_text(
+        "Mobile: (blank) → +447911123456", use_inner_text=True
+    )
     assert Member.objects.get(pk=world.uncovered.pk).mobile == "+447911123456"
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from mandate.conftest import browser_login, build_world
 from mandate.members.actions import segment_save
@@ -38,6 +39,6 @@ def test_secretary_sends_a_reminder_from_a_phone(
     phone.get_by_role("button", name="Send to 1 member").click()
 
     phone.wait_for_url(re.compile(r"/messages/\d+/$"))
-    assert "Sent" in phone.locator(".cards").inner_text()
+    expect(phone.locator(".cards")).to_contain_text("Sent", use_inner_text=True)
     assert "Mo Ahmed" in phone.content()
     assert [line["to"] for line in read_outbox(outbox)] == ["+447700900001"]

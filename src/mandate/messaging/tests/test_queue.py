@@ -13,6 +13,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from mandate.conftest import World
+from mandate.core.errors import DomainError
 from mandate.core.models import AuditEvent
 from mandate.core.policy import Perm
 from mandate.members.models import Member
@@ -261,3 +262,34 @@ def test_the_reaper_finds_messages_that_never_reached_a_worker(world: World, out
 def test_segment_reach_limits_recipients(world: World, everyone: Any) -> None:
     members = segment_members(everyone, world.secretary, Perm.SEND_MESSAGES)
     assert set(members.values_list("membership_number", flat=True)) == {"L0001", "L0002", "L0003"}
+
+
+def test_member_links_give_each_recipient_their_own_link(
+    world: World, outbox: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    other = add_member(world, "L-0100", first_name="Ana", mobile="+447700900101")
+    asked: list[list[int]] = []
+
+    def resolve(ids: Any) -> dict[int, str]:
+        asked.append(sorted(ids))
+        # Ana has no link: her message is skipped, not sent with someone else's.
+        return {m: f"https://example.org/l/{m}" for m in ids if m != other.pk}
+
+    links = actions.MemberLinks(resolve=resolve, sample="https://example.org/l/" + "x" * 40)
+    plan = actions.send_plan(
+        channel=Channel.SMS,
+        template="Hi {first_name}: {link}",
+        subject="",
+        member_links=links,
+        members=Member.objects.filter(branch=world.liverpool),
+    )
+    assert asked == [] and plan.will_send == 2 and "x" * 40 in plan.example
+    with django_capture_on_commit_callbacks(execute=True):
+        send = _queue(world, template="Hi {first_name}: {link}", member_links=links)
+    assert asked == [sorted([world.member.pk, other.pk])]
+    assert send.link == "" and send.queued_count == 1
+    assert send.skipped_counts == {Reason.NO_ADDRESS: 2, Reason.NO_LINK: 1}
+    (line,) = read_outbox(outbox)
+    assert line["body"].startswith(f"Hi Mo: https://example.org/l/{world.member.pk}\n")
+    with pytest.raises(DomainError, match="not both"):
+        _queue(world, template="{link}", link="https://example.org/", member_links=links)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from mandate.conftest import World, browser_login
 from mandate.turnout.actions import status_row
@@ -20,14 +21,14 @@ def test_member_says_voted_and_officer_sees_it(world: World, live_server: Any, p
     path = link_url(status_row(ballot, world.member.pk), absolute=False)
 
     phone.goto(f"{live_server.url}{path}")
-    assert phone.get_by_role("heading", name="Hello Mo").is_visible()
+    expect(phone.get_by_role("heading", name="Hello Mo")).to_be_visible()
     button = phone.get_by_role("button", name="I've voted")
     box = button.bounding_box()
     assert box is not None and box["height"] >= 44 and box["width"] >= 300  # a big tap target
     button.click()
     phone.wait_for_url("**?done=voted")
-    assert phone.get_by_text("We have noted that you have voted").is_visible()
-    assert phone.get_by_text("You have told us you voted").is_visible()
+    expect(phone.get_by_text("We have noted that you have voted")).to_be_visible()
+    expect(phone.get_by_text("You have told us you voted")).to_be_visible()
 
     phone.context.clear_cookies()
     browser_login(phone, live_server, "secretary")

@@ -204,3 +204,78 @@ def test_snapshots_and_trend(world: World, ballot: Ballot) -> None:
     assert (snap.entitled, snap.says_voted, snap.contacted) == (3, 1, 1)
     body = _client(world.secretary).get(_pages(ballot)["constituency"]).content.decode()
     assert "1 of 3 said voted" in body and "50% needed" in body
+
+
+def _member_urls(ballot: Ballot, member_id: int) -> tuple[str, str]:
+    return (
+        reverse("gtvo:member", args=[ballot.pk, member_id]),
+        reverse("gtvo:link_revoke", args=[ballot.pk, member_id]),
+    )
+
+
+def test_officer_revokes_a_members_link_and_sends_a_new_one(world: World, ballot: Ballot) -> None:
+    from mandate.turnout.actions import links_ensure
+    from mandate.turnout.links import make_token
+
+    world.covered.mobile = "+447700900002"
+    world.covered.save()
+    old = make_token(links_ensure(ballot=ballot, member_ids=[world.covered.pk])[world.covered.pk])
+    page, revoke = _member_urls(ballot, world.covered.pk)
+    client = _client(world.secretary)
+    # Reachable from the constituency's list of members yet to say they voted.
+    assert page in client.get(_pages(ballot)["constituency"]).content.decode()
+    assert "Never revoked" in client.get(page).content.decode()
+    response = client.post(revoke, {"reason": "forwarded to a manager", "send": "sms"})
+    assert response.status_code == 200
+    assert "no longer works" in response.content.decode()
+    assert Client().get(reverse("gtvo_link:home", args=[old])).status_code == 404
+    (message,) = Message.objects.filter(member=world.covered)
+    assert message.state in ("queued", "sent") and "no longer works" in message.body
+    new = message.body.split("/v/")[1].split("/")[0]
+    assert new != old
+    assert Client().get(reverse("gtvo_link:home", args=[new])).status_code == 200
+    event = AuditEvent.objects.get(action="turnout.link_revoke")
+    assert event.detail == {"member": world.covered.pk, "reason": "forwarded to a manager"}
+    assert event.actor == world.secretary
+    assert "Last revoked" in client.get(page).content.decode()
+
+
+def test_revoke_without_sending_and_refusals(world: World, ballot: Ballot) -> None:
+    contact_record(
+        ballot=ballot, member=world.uncovered, status="dont_contact", source="self_report"
+    )
+    page, revoke = _member_urls(ballot, world.uncovered.pk)
+    client = _client(world.secretary)
+    refused = client.post(revoke, {"send": "email"})
+    assert refused.status_code == 400 and "asked not to be contacted" in refused.content.decode()
+    assert not AuditEvent.objects.filter(action="turnout.link_revoke").exists()
+    assert client.post(revoke, {"send": "pigeon"}).status_code == 400
+    assert client.post(revoke, {"send": ""}).status_code == 200
+    assert AuditEvent.objects.filter(action="turnout.link_revoke").count() == 1
+    assert not Message.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("persona", "get", "post"),
+    [
+        ("rep", 200, 403),  # sees their building's members, cannot revoke
+        ("outsider", 404, 404),
+        ("panel", 404, 404),
+        ("member_user", 404, 404),
+    ],
+)
+def test_member_gtvo_page_permissions(
+    world: World, ballot: Ballot, persona: str, get: int, post: int
+) -> None:
+    page, revoke = _member_urls(ballot, world.covered.pk)
+    client = _client(getattr(world, persona))
+    assert client.get(page).status_code == get
+    assert client.post(revoke, {"send": ""}).status_code == post
+    assert not AuditEvent.objects.filter(action="turnout.link_revoke").exists()
+
+
+def test_member_outside_the_electorate_or_reach_is_404(world: World, ballot: Ballot) -> None:
+    client = _client(world.secretary)
+    assert client.get(_member_urls(ballot, world.ucl_member.pk)[0]).status_code == 404
+    rep = _client(world.rep)
+    assert rep.get(_member_urls(ballot, world.uncovered.pk)[0]).status_code == 404

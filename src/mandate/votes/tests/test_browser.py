@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from mandate.conftest import browser_login
 from mandate.votes import engine, links
@@ -19,7 +20,7 @@ def test_member_votes_on_a_phone_and_finds_the_receipt(live_server, phone, world
     poll = open_poll([world.member, world.covered], title="Accept the employers' offer?")
     voter = Voter.objects.get(poll=poll, member=world.member)
     phone.goto(live_server.url + links.link_url(voter, absolute=False))
-    assert phone.get_by_role("heading", name="Accept the employers' offer?").is_visible()
+    expect(phone.get_by_role("heading", name="Accept the employers' offer?")).to_be_visible()
     phone.get_by_label("No").check()
     phone.get_by_role("button", name="Cast my vote").click()
     phone.get_by_text("Your vote is recorded").wait_for()
@@ -51,4 +52,4 @@ def test_member_finds_the_ballot_under_my_votes(live_server, phone, world):
     phone.get_by_role("button", name="Cast my vote").click()
     phone.get_by_text("Your vote is recorded").wait_for()
     phone.goto(live_server.url + "/my-votes/")
-    assert phone.get_by_text("You have voted.").is_visible()
+    expect(phone.get_by_text("You have voted.")).to_be_visible()

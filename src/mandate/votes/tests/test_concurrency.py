@@ -123,3 +123,29 @@ def test_close_leaves_no_transaction_id_pairing_roll_and_ballots(world):
         )
         assert cur.fetchone()[0] == 1
     assert set(CastVote.objects.filter(poll=poll).values_list("receipt", flat=True)) == receipts
+
+
+def test_same_link_posted_twice_at_once_one_receipt_one_already_voted(world):
+    """The link's one-statement path: two simultaneous POSTs from one voter's link."""
+    from django.test import Client
+
+    from mandate.votes import links
+
+    members = make_members(world.liverpool, 2, "LNK")
+    poll = open_poll(members)
+    yes = poll.choices.get(label="Yes").pk
+    voter = Voter.objects.get(poll=poll, member=members[0])
+    url = links.link_url(voter, absolute=False)
+
+    def post() -> str:
+        page = Client().post(url, {"choice": yes})
+        if page.status_code == 200 and b'id="receipt"' in page.content:
+            return "accepted"
+        if page.status_code == 200 and b"You have already voted" in page.content:
+            return "already"
+        return f"other {page.status_code}"
+
+    outcomes = _race(8, post)
+    assert Counter(outcomes) == {"accepted": 1, "already": 7}, outcomes
+    assert CastVote.objects.filter(poll=poll, choice__isnull=False).count() == 1
+    assert Voter.objects.filter(poll=poll, has_voted=True).count() == 1

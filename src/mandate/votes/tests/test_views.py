@@ -80,6 +80,10 @@ def test_tampered_revoked_and_other_poll_tokens_are_dead(client, world):
     assert client.get(reverse("ballot_link", args=[swapped])).status_code == 404
     Voter.objects.filter(pk=voter.pk).update(nonce="revoked")
     assert client.get(reverse("ballot_link", args=[token])).status_code == 404
+    yes = poll.choices.get(label="Yes").pk
+    assert client.post(reverse("ballot_link", args=[token]), {"choice": yes}).status_code == 404
+    assert client.post(reverse("ballot_link", args=[tampered]), {"choice": yes}).status_code == 404
+    assert not Voter.objects.get(pk=voter.pk).has_voted
 
 
 def test_link_after_close_says_closed_and_refuses(client, world):

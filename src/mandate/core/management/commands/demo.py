@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from mandate.core.demo import DEMO_LOGINS, DEMO_PASSWORD, demo_exists, run_demo
+from mandate.core.security.demo import demo_login_note
 
 
 class Command(BaseCommand):
@@ -36,3 +37,5 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, what in DEMO_LOGINS:
             self.stdout.write(f"  {username:<14} {what}")
+        for line in demo_login_note():
+            self.stdout.write(line)

@@ -12,12 +12,14 @@ import threading
 from argparse import ArgumentParser
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections, connection
 from django.utils.crypto import get_random_string
 from django_tasks import task_backends
 
+from mandate.core.health import beat, forget_worker
 from mandate.messaging.delivery import reap
 
 logger = logging.getLogger("mandate.messaging.worker")
@@ -39,6 +41,28 @@ class Reaper(threading.Thread):
                 logger.exception("message reaper round failed")
             finally:
                 connection.close()
+
+
+class Heartbeat(threading.Thread):
+    """Writes this worker's heartbeat to the database for /healthz and `mandate doctor`."""
+
+    def __init__(self, worker_id: str, every: float) -> None:
+        super().__init__(name="worker-heartbeat", daemon=True)
+        self.worker_id = worker_id
+        self.every = every
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while True:
+            try:
+                close_old_connections()
+                beat(self.worker_id)
+            except Exception:
+                logger.exception("worker heartbeat failed")
+            finally:
+                connection.close()
+            if self.stopped.wait(self.every):
+                return
 
 
 class Command(BaseCommand):
@@ -89,6 +113,12 @@ class Command(BaseCommand):
             reaper = Reaper(options["reap_every"])
             reaper.start()
         worker_id = options["worker_id"] or f"mandate-{get_random_string(12)}"
+        heartbeat = None
+        if options["batch"]:
+            beat(worker_id)
+        else:
+            heartbeat = Heartbeat(worker_id, float(settings.MANDATE_WORKER_BEAT_SECONDS))
+            heartbeat.start()
         worker_args = [
             "--queue-name",
             options["queue_name"],
@@ -107,3 +137,7 @@ class Command(BaseCommand):
         finally:
             if reaper is not None:
                 reaper.stopped.set()
+            if heartbeat is not None:
+                heartbeat.stopped.set()
+                heartbeat.join(timeout=5)
+            forget_worker(worker_id)

@@ -1,0 +1,1 @@
+"""Security hardening: two-factor authentication, login throttling and their pages."""

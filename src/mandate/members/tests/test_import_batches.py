@@ -1,0 +1,169 @@
+"""The importer checks and writes a file in batches: the outcome must be the file's, not the
+batches'. A file with an error anywhere writes nothing, and every error is still reported."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from mandate.conftest import World
+from mandate.core.errors import DomainError
+from mandate.members.importing import (
+    applying,
+    import_apply,
+    import_run_apply,
+    import_run_create,
+    plan_import,
+    planning,
+)
+from mandate.members.models import Employment, ImportRun, Member
+from mandate.members.tests.test_import_helpers import csv_bytes, snapshot
+
+
+def rows(count: int, start: int = 1) -> list[list[str]]:
+    return [
+        [
+            f"N{start + n:04d}",
+            "Siân",
+            f"Patel{n}",
+            f"m{start + n}@example.org",
+            "07911 123456",
+            "L7 8TX",
+            "Main campus",
+        ]
+        for n in range(count)
+    ]
+
+
+def errors_of(world: World, data: bytes) -> tuple[list[dict[str, object]], int]:
+    plan = plan_import(branch=world.liverpool, data=data)
+    return [e.as_dict() for e in plan.errors], plan.error_count
+
+
+def test_small_batches_report_exactly_what_one_batch_reports(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = rows(12)
+    body[1][3] = "not an email"
+    body[9][3] = "not an email"  # the same bad value again, batches later
+    body[4][6] = "Moon base"
+    body[10][6] = "Moon base"
+    body[7][0] = body[2][0]  # a duplicate across batches
+    body[11][1] = ""
+    data = csv_bytes(body)
+    whole = errors_of(world, data)
+    assert whole[1] == 6
+    for size in (1, 2, 5):
+        monkeypatch.setattr(planning, "BATCH", size)
+        assert errors_of(world, data) == whole, size
+
+
+def test_error_cap_is_the_same_in_batches(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(planning, "KEPT_ERRORS", 3)
+    body = rows(10)
+    for row in body:
+        row[3] = "bad"
+        row[4] = "999"
+    data = csv_bytes(body)
+    whole = errors_of(world, data)
+    monkeypatch.setattr(planning, "BATCH", 2)
+    assert errors_of(world, data) == whole
+    assert whole[1] == 20 and len(whole[0]) == 3
+
+
+def test_numbers_of_another_branch_are_found_in_any_batch(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(planning, "BATCH", 2)
+    body = rows(7)
+    body[6][0] = world.ucl_member.membership_number
+    before = snapshot()
+    plan = import_apply(branch=world.liverpool, data=csv_bytes(body), actor=None)
+    assert [e.row for e in plan.errors] == [8]
+    assert "another branch" in plan.errors[0].message
+    assert snapshot() == before
+
+
+def test_error_in_the_last_batch_writes_nothing(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(planning, "BATCH", 2)
+    body = rows(9)
+    body[8][4] = "999"
+    before = snapshot()
+    plan = import_apply(branch=world.liverpool, data=csv_bytes(body), actor=None)
+    assert not plan.ok and [(e.row, e.column) for e in plan.errors] == [(10, "Mobile")]
+    assert snapshot() == before
+    assert not Member.objects.filter(membership_number="N0001").exists()
+
+
+def test_many_batches_are_all_written(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(planning, "BATCH", 3)
+    plan = import_apply(branch=world.liverpool, data=csv_bytes(rows(10)), actor=None)
+    assert plan.ok and len(plan.new_rows) == 10
+    written = Member.objects.filter(membership_number__startswith="N0")
+    assert written.count() == 10
+    assert Employment.objects.filter(member__in=written).count() == 10
+    # Changed and new members together, across batches.
+    again = rows(10)
+    again[0][1] = "Dev"
+    plan = import_apply(branch=world.liverpool, data=csv_bytes([*again, *rows(4, 50)]), actor=None)
+    counts = plan.counts()
+    assert (counts["new"], counts["changed"], counts["unchanged"]) == (4, 1, 9)
+    assert Member.objects.get(membership_number="N0001").first_name == "Dev"
+    assert Member.objects.filter(membership_number__startswith="N0").count() == 14
+
+
+def test_previewed_run_that_fails_late_on_apply_is_recorded_and_writes_nothing(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(planning, "BATCH", 2)
+    annex = world.liverpool_employer.workplaces.create(name="Annex")
+    body = rows(7)
+    body[6][6] = "Annex"
+    run = import_run_create(
+        branch=world.liverpool, filename="r.csv", data=csv_bytes(body), sheet="", actor=None
+    )
+    assert run.state == ImportRun.State.PREVIEWED
+    annex.delete()  # gone between the preview and the apply
+    before = snapshot()
+    plan = import_run_apply(run=run, actor=None)
+    assert not plan.ok and "'Annex' is not a workplace" in plan.errors[0].message
+    assert snapshot() == before
+    run.refresh_from_db()
+    assert run.state == ImportRun.State.INVALID
+
+
+def test_a_failed_write_is_reported_as_a_race_and_writes_nothing(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(planning, "BATCH", 2)
+    calls: list[int] = []
+    original = applying._Writer.new_members
+
+    def failing(self: applying._Writer, *args: object) -> None:
+        calls.append(1)
+        if len(calls) == 2:
+            raise IntegrityError("duplicate key value violates unique constraint")
+        original(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(applying._Writer, "new_members", failing)
+    before = snapshot()
+    with pytest.raises(DomainError, match="register changed"):
+        import_apply(branch=world.liverpool, data=csv_bytes(rows(7)), actor=None)
+    assert snapshot() == before
+
+
+@pytest.mark.postgres
+def test_foreign_keys_are_deferred_again_after_an_import(world: World) -> None:
+    with transaction.atomic():
+        assert import_apply(branch=world.liverpool, data=csv_bytes(rows(3)), actor=None).ok
+        # Deferred: a dangling reference is only refused at commit, so this insert passes.
+        savepoint = transaction.savepoint()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO members_employment (member_id, employer_id, job_category, grade, "
+                "contract_type, fte) VALUES (%s, %s, '', '', 'open_ended', 1)",
+                [2**40, world.liverpool_employer.pk],
+            )
+        transaction.savepoint_rollback(savepoint)

@@ -1,0 +1,258 @@
+"""The WSGI app that answers personal voting links, in front of the rest of the site.
+
+During an e-ballot nearly every request is a voter submitting or opening their link, and the
+site-wide middleware (sessions, CSRF, authentication, two-factor, messages, htmx, login
+throttling) has nothing to do on that path: the token in the URL is the credential, the pages
+show nothing of a session or a user, and the view is exempt from CSRF (see
+mandate.votes.views_public). Measured, the site-wide stack and Django's request machinery cost
+the web process more CPU than the vote itself, so ``mandate.wsgi`` sends link requests here:
+
+- A vote sent from a link (``POST /ballot/<token>/`` with a well-formed token and choice) is
+  answered directly: Django's host check and scheme from a WSGIRequest, the link's rate limit,
+  the one-statement cast (``actions.vote_cast_by_link``), the receipt or "already voted" page
+  from the per-poll cache, and the response headers the middleware below puts on those pages.
+- Everything else on a link path (opening the link, a bad token or choice, a closed poll, a
+  redirect to HTTPS, anything unexpected) goes through Django with the short middleware list
+  ``MIDDLEWARE``, resolving only the public vote URLs.
+
+The headers of a directly answered vote are taken once from the same middleware (security:
+HSTS on HTTPS, nosniff, referrer and opener policies; the Content Security Policy; framing), so
+they cannot drift from what the Django path sends; mandate/votes/tests/test_link_handler.py
+holds both to the full site's stack.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.middleware import CSPMiddleware
+from django.conf import settings
+from django.core import signals
+from django.core.exceptions import SuspiciousOperation
+from django.core.handlers.base import BaseHandler
+from django.core.handlers.exception import convert_exception_to_response
+from django.core.handlers.wsgi import WSGIHandler, WSGIRequest, get_script_name
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.urls import set_script_prefix
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from mandate.core.errors import DomainError
+from mandate.votes import actions, ratelimit, views_public
+from mandate.votes.links import read_token
+
+logger = logging.getLogger(__name__)
+
+URLCONF = "mandate.votes.urls_link"
+
+# The exact shape of a voting link; anything else (a missing slash, a sub-path) takes the full
+# stack, whose CommonMiddleware and 404 page know what to do with it.
+LINK_PATH = re.compile(r"/ballot/[^/]{1,200}/\Z")
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "mandate.votes.link_handler.FixedCSPMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+
+class FixedCSPMiddleware(CSPMiddleware):
+    """django-csp's middleware with the policy built once: the voting pages use no nonce and no
+    per-view policy decorator, so every response carries the same header (the site's)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        super().__init__(get_response)
+        self._headers: dict[str, str] | None = None
+
+    def process_request(self, request: HttpRequest) -> None:
+        return None  # no nonce on these pages
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if self._headers is None:
+            built = super().process_response(request, response)
+            # Kept only once a policy was written: django-csp leaves DEBUG error pages bare.
+            if HEADER in built or HEADER_REPORT_ONLY in built:
+                self._headers = {
+                    name: built[name] for name in (HEADER, HEADER_REPORT_ONLY) if name in built
+                }
+            return built
+        for name, value in self._headers.items():
+            if name not in response:
+                response[name] = value
+        return response
+
+
+class LinkHandler(WSGIHandler):
+    """WSGIHandler with MIDDLEWARE above instead of settings.MIDDLEWARE, resolving URLCONF."""
+
+    def load_middleware(self, is_async: bool = False) -> None:
+        self._view_middleware: list[Any] = []
+        self._template_response_middleware: list[Any] = []
+        self._exception_middleware: list[Any] = []
+        handler = convert_exception_to_response(self._get_response)  # type: ignore[attr-defined]
+        for path in reversed(MIDDLEWARE):
+            instance = import_string(path)(handler)
+            if hasattr(instance, "process_view"):
+                self._view_middleware.insert(0, instance.process_view)
+            if hasattr(instance, "process_template_response"):
+                self._template_response_middleware.append(instance.process_template_response)
+            if hasattr(instance, "process_exception"):
+                self._exception_middleware.append(instance.process_exception)
+            handler = convert_exception_to_response(instance)
+        self._middleware_chain = handler
+
+    def get_response(self, request: HttpRequest) -> HttpResponseBase:
+        request.urlconf = URLCONF  # type: ignore[attr-defined]
+        with _recent_health():
+            return BaseHandler.get_response(self, request)
+
+
+# CONN_HEALTH_CHECKS sends "SELECT 1" before each request's first query: a second round trip on
+# a path that otherwise makes one. A connection this thread used without an error less than
+# HEALTHY_FOR seconds ago skips it; an idle one is still checked. A connection that broke within
+# that second fails its request (a voter's retry is safe: a vote is cast once) and is closed at
+# the end of it, as it would be with the check.
+HEALTHY_FOR = 1.0
+_recent = threading.local()
+
+
+class _recent_health:
+    def __enter__(self) -> None:
+        db = connections[DEFAULT_DB_ALIAS]
+        raw = db.connection
+        if (
+            raw is not None
+            and getattr(_recent, "raw", None) is raw
+            and time.monotonic() - _recent.at < HEALTHY_FOR
+        ):
+            db.health_check_done = True  # type: ignore[attr-defined]
+
+    def __exit__(self, *exc: object) -> None:
+        db = connections[DEFAULT_DB_ALIAS]
+        if exc[0] is None and db.connection is not None and not db.errors_occurred:
+            _recent.raw, _recent.at = db.connection, time.monotonic()
+
+
+def _unused_view(request: HttpRequest) -> HttpResponseBase:
+    raise AssertionError("only the middleware's process_response is called")
+
+
+def _answer_headers(secure: bool) -> list[tuple[str, str]]:
+    """The headers MIDDLEWARE puts on an answer page, on HTTPS or not (HSTS), bar its length."""
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/ballot/x/",
+        "wsgi.url_scheme": "https" if secure else "http",
+        "wsgi.input": io.BytesIO(),
+    }
+    request = WSGIRequest(environ)
+    response: HttpResponseBase = views_public.headed(HttpResponse())
+    for path in reversed(MIDDLEWARE):
+        instance = import_string(path)(_unused_view)
+        if hasattr(instance, "process_response"):
+            response = instance.process_response(request, response)
+    return [(name, value) for name, value in response.items() if name != "Content-Length"]
+
+
+class LinkApp:
+    """The WSGI app for voting-link paths (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.django = LinkHandler()
+        self._headers = {secure: _answer_headers(secure) for secure in (False, True)}
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if (
+            environ.get("REQUEST_METHOD") == "POST"
+            and not settings.DEBUG
+            and connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
+        ):
+            answered = self._vote(environ, start_response)
+            if answered is not None:
+                return answered
+        return self.django(environ, start_response)
+
+    def _vote(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> list[bytes] | None:
+        """Answer a vote directly, or return None for the Django path to answer."""
+        set_script_prefix(get_script_name(environ))
+        signals.request_started.send(sender=self.__class__, environ=environ)
+        try:
+            answer = self._cast(environ)
+        finally:
+            signals.request_finished.send(sender=self.__class__)
+        if answer is None:
+            return None
+        status, headers, body = answer
+        start_response(status, [*headers, ("Content-Length", str(len(body)))])
+        return [body]
+
+    def _cast(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes] | None:
+        request = WSGIRequest(environ)
+        try:
+            request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware checks it
+            secure = request.is_secure()
+            if settings.SECURE_SSL_REDIRECT and not secure:
+                return None  # SecurityMiddleware redirects
+            body = request.body
+            # The Django path, if it answers instead, reads the body from this copy.
+            environ["wsgi.input"] = io.BytesIO(body)
+            choice = request.POST.get("choice", "")
+        except (SuspiciousOperation, ValueError, OSError):
+            return None  # the Django path answers these as the rest of the site does
+        token = request.path_info[len("/ballot/") : -1]
+        claim = read_token(token)
+        if claim is None or not (choice.isascii() and choice.isdigit() and len(choice) <= 9):
+            return None
+        allowed = ratelimit.allow(token)
+        environ[views_public.RATE_COUNTED] = "ok" if allowed else "over"
+        if not allowed:
+            return None
+        try:
+            with _recent_health():
+                cast = actions.vote_cast_by_link(
+                    poll_id=claim.poll_id,
+                    voter_id=claim.voter_id,
+                    nonce=claim.nonce,
+                    choice_id=int(choice),
+                    now=timezone.now(),
+                )
+        except DomainError:  # voting closed, no free slot: the view says which
+            return None
+        except Exception:
+            # The Django path tries again and answers (a vote is cast at most once); the log
+            # line names no link: the token is a credential.
+            logger.exception("A vote from a link failed; answering it through Django")
+            return None
+        if cast is None:
+            return None
+        poll, receipt = cast
+        page = "receipt.html" if receipt is not None else "already_voted.html"
+        content = views_public.answer_content(f"votes/public/{page}", poll, receipt)
+        return "200 OK", self._headers[secure], content
+
+
+def dispatch(
+    site: Callable[..., Iterable[bytes]], links: Callable[..., Iterable[bytes]]
+) -> Callable[..., Iterable[bytes]]:
+    """A WSGI app sending voting-link requests to LINKS and the rest to SITE."""
+    match = LINK_PATH.match
+
+    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if match(environ.get("PATH_INFO", "")):
+            return links(environ, start_response)
+        return site(environ, start_response)
+
+    return application
