@@ -16,7 +16,7 @@ import uuid
 import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -501,6 +501,8 @@ class PollHeading:
     pk: int
     title: str
     state: str
+    # When voting closes; not part of what the pages show (nor of a heading's identity).
+    closes_at: dt.datetime | None = field(default=None, compare=False)
 
 
 # Planning the statement costs several times running it, so each database connection prepares
@@ -593,7 +595,7 @@ def vote_cast_by_link(
     if not row[4]:  # the poll was not accepting (or closed while this statement waited)
         _check_open(row[1], row[2], row[3], now)
         raise VotingClosed()
-    poll = PollHeading(pk=poll_id, title=row[0], state=row[1])
+    poll = PollHeading(pk=poll_id, title=row[0], state=row[1], closes_at=row[3])
     if not row[6]:
         return poll, None
     return poll, str(row[7])

@@ -11,6 +11,9 @@ the web process more CPU than the vote itself, so ``mandate.wsgi`` sends link re
   answered directly: Django's host check and scheme from a WSGIRequest, the link's rate limit,
   the one-statement cast (``actions.vote_cast_by_link``), the receipt or "already voted" page
   from the per-poll cache, and the response headers the middleware below puts on those pages.
+- A second submission of the same link while the first is being cast in this process (a
+  double tap, a resend from a phone on a poor connection) waits for the first and, once that
+  was accepted, is answered "already voted" without asking the database (``_Repeats``).
 - Everything else on a link path (opening the link, a bad token or choice, a closed poll, a
   redirect to HTTPS, anything unexpected) goes through Django with the short middleware list
   ``MIDDLEWARE``, resolving only the public vote URLs.
@@ -165,12 +168,74 @@ def _answer_headers(secure: bool) -> list[tuple[str, str]]:
     return [(name, value) for name, value in response.items() if name != "Content-Length"]
 
 
+# How long after a link's vote was accepted this process answers a repeat of it from memory.
+REPEAT_WINDOW = 10.0
+# How long a repeat waits for the first submission's cast before asking the database itself.
+REPEAT_WAIT = 5.0
+
+
+class _Repeats:
+    """The links whose vote this process is casting or cast in the last REPEAT_WINDOW seconds.
+
+    A link's vote is cast once and never taken back, so once this process has seen it accepted
+    the answer to any repeat is "already voted", as the database would say, as long as voting
+    is still open (after the close the database's answer is "voting has closed"). Only the
+    link's claim (poll, roll row, nonce) and the poll's heading are kept, never a choice or a
+    receipt, and only for seconds; what it remembers the roll already records.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._casting: dict[tuple[int, int, str], threading.Event] = {}
+        self._voted: dict[tuple[int, int, str], tuple[float, actions.PollHeading]] = {}
+
+    def claim(self, key: tuple[int, int, str]) -> tuple[actions.PollHeading | None, bool]:
+        """(the heading of KEY's accepted vote, or None; whether the caller now casts KEY's
+        vote and must call ``done``)."""
+        for attempt in range(2):
+            with self._lock:
+                heading = self._known(key)
+                if heading is not None:
+                    return heading, False
+                running = self._casting.get(key)
+                if running is None:
+                    self._casting[key] = threading.Event()
+                    return None, True
+            if attempt == 0:
+                running.wait(REPEAT_WAIT)
+        return None, False  # the first is slow or failed: this one asks the database itself
+
+    def done(self, key: tuple[int, int, str], accepted: actions.PollHeading | None) -> None:
+        """KEY's cast is over; ACCEPTED is its poll's heading when the vote is recorded."""
+        with self._lock:
+            now = time.monotonic()
+            if accepted is not None:
+                if len(self._voted) >= 10_000:
+                    self._voted = {k: v for k, v in self._voted.items() if v[0] > now}
+                self._voted[key] = (now + REPEAT_WINDOW, accepted)
+            event = self._casting.pop(key, None)
+        if event is not None:
+            event.set()
+
+    def _known(self, key: tuple[int, int, str]) -> actions.PollHeading | None:
+        entry = self._voted.get(key)
+        if entry is None:
+            return None
+        until, heading = entry
+        closes_at = heading.closes_at
+        if until <= time.monotonic() or closes_at is None or closes_at <= timezone.now():
+            del self._voted[key]
+            return None
+        return heading
+
+
 class LinkApp:
     """The WSGI app for voting-link paths (see the module docstring)."""
 
     def __init__(self) -> None:
         self.django = LinkHandler()
         self._headers = {secure: _answer_headers(secure) for secure in (False, True)}
+        self._repeats = _Repeats()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if (
@@ -220,6 +285,12 @@ class LinkApp:
         environ[views_public.RATE_COUNTED] = "ok" if allowed else "over"
         if not allowed:
             return None
+        key = (claim.poll_id, claim.voter_id, claim.nonce)
+        known, casting = self._repeats.claim(key)
+        if known is not None:
+            content = views_public.answer_content("votes/public/already_voted.html", known, None)
+            return "200 OK", self._headers[secure], content
+        cast = None
         try:
             with _recent_health():
                 cast = actions.vote_cast_by_link(
@@ -236,6 +307,9 @@ class LinkApp:
             # line names no link: the token is a credential.
             logger.exception("A vote from a link failed; answering it through Django")
             return None
+        finally:
+            if casting:
+                self._repeats.done(key, cast[0] if cast is not None else None)
         if cast is None:
             return None
         poll, receipt = cast

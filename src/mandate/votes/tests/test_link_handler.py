@@ -353,6 +353,105 @@ def test_same_link_twice_at_once_through_the_app(world, apps) -> None:
     assert CastVote.objects.filter(poll=poll, choice_id=yes).count() == 8
 
 
+def _count_casts(monkeypatch: Any, before: Any = None) -> list[int]:
+    """Count the calls of the one-statement cast from here on; BEFORE runs ahead of each."""
+    from mandate.votes import actions
+
+    working = actions.vote_cast_by_link
+    calls: list[int] = []
+
+    def counted(**kwargs: Any) -> Any:
+        calls.append(kwargs["voter_id"])
+        if before is not None:
+            before()
+        return working(**kwargs)
+
+    monkeypatch.setattr(actions, "vote_cast_by_link", counted)
+    return calls
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_repeat_of_an_accepted_vote_is_answered_without_the_database(
+    world, apps, monkeypatch
+) -> None:
+    site, app = apps
+    poll, tokens, yes = _link(world, 2)
+    path = f"/ballot/{tokens[0]}/"
+    first = call(app, path, method="POST", data={"choice": yes})
+    told = call(site, path, method="POST", data={"choice": yes})  # the database's answer
+    calls = _count_casts(monkeypatch)
+    repeat = call(app, path, method="POST", data={"choice": yes})
+    assert b'id="receipt"' in first.body
+    assert repeat.status_code == 200 and repeat.body == told.body
+    assert b"You have already voted" in repeat.body
+    for name in (*SECURITY_HEADERS, "Referrer-Policy", "Cache-Control", "Content-Type"):
+        assert repeat.headers.get(name) == told.headers.get(name), name
+    assert calls == []
+    # Another voter's link asks the database, and so does its repeat once the window is over.
+    monkeypatch.setattr(link_handler, "REPEAT_WINDOW", 0.0)
+    other = call(app, f"/ballot/{tokens[1]}/", method="POST", data={"choice": yes})
+    assert b'id="receipt"' in other.body and len(calls) == 1
+    later = call(app, f"/ballot/{tokens[1]}/", method="POST", data={"choice": yes})
+    assert b"You have already voted" in later.body and len(calls) == 2
+    assert CastVote.objects.filter(poll=poll, choice_id=yes).count() == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_after_the_close_a_repeat_gets_the_databases_answer(world, apps, monkeypatch) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    _, app = apps
+    poll, tokens, yes = _link(world, 1)
+    path = f"/ballot/{tokens[0]}/"
+    assert b'id="receipt"' in call(app, path, method="POST", data={"choice": yes}).body
+    calls = _count_casts(monkeypatch)
+    after = poll.closes_at + dt.timedelta(seconds=1)
+    monkeypatch.setattr(timezone, "now", lambda: after)
+    answer = call(app, path, method="POST", data={"choice": yes})
+    assert b"Voting has closed" in answer.body and calls
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_repeat_waits_for_the_first_submission_in_this_process(world, apps, monkeypatch) -> None:
+    _, app = apps
+    poll, tokens, yes = _link(world, 1)
+    path = f"/ballot/{tokens[0]}/"
+    started, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        started.set()
+        release.wait(10)
+
+    calls = _count_casts(monkeypatch, before=hold)
+    bodies: dict[str, bytes] = {}
+
+    def send(name: str) -> None:
+        try:
+            bodies[name] = call(app, path, method="POST", data={"choice": yes}).body
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=send, args=("first",))
+    first.start()
+    assert started.wait(10)
+    repeat = threading.Thread(target=send, args=("repeat",))
+    repeat.start()
+    repeat.join(0.3)
+    assert repeat.is_alive()  # waiting for the first, not casting
+    release.set()
+    first.join()
+    repeat.join()
+    assert b'id="receipt"' in bodies["first"]
+    assert b"You have already voted" in bodies["repeat"]
+    assert len(calls) == 1
+    assert CastVote.objects.filter(poll=poll, choice_id=yes).count() == 1
+
+
 def test_slot_starts_are_random_uuids_and_a_forked_process_draws_its_own() -> None:
     from mandate.votes.actions import _random_start
 
