@@ -17,6 +17,7 @@ from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 
 from mandate.core import health
+from mandate.members.importing.applying import fast_write_status
 
 OK, WARN, ERROR = "ok", "warning", "error"
 _INSECURE_KEY = "insecure-development-key-do-not-use-in-production"  # noqa: S105 - compared against
@@ -150,11 +151,31 @@ def check_two_factor() -> list[Finding]:
     return [Finding(OK, "two-factor", "required for officers and the fund panel")]
 
 
+def check_member_import() -> list[Finding]:
+    if connection.vendor != "postgresql":
+        return []
+    try:
+        available, reason = fast_write_status()
+    except DatabaseError:
+        return []  # the database check reports an unreachable database
+    if available:
+        return [Finding(OK, "member import", "fast path available")]
+    return [
+        Finding(
+            WARN,
+            "member import",
+            f"new members' foreign keys checked row by row, which is slower ({reason}): see "
+            "docs/production.md, `GRANT SET ON PARAMETER session_replication_role`",
+        )
+    ]
+
+
 CHECKS: list[Callable[[], list[Finding]]] = [
     check_secret_key,
     check_debug,
     check_hosts,
     check_database,
+    check_member_import,
     check_cache,
     check_messaging,
     check_worker,
