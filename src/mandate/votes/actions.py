@@ -11,17 +11,19 @@ import datetime as dt
 import os
 import random
 import secrets
+import sys
 import threading
 import uuid
-import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+import psycopg
 from django.contrib.auth.models import AnonymousUser
-from django.db import DataError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, DataError, connection, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -505,35 +507,40 @@ class PollHeading:
     closes_at: dt.datetime | None = field(default=None, compare=False)
 
 
-# Planning the statement costs several times running it, so each database connection prepares
-# it once, by name. Django's PostgreSQL cursors bind parameters on the client and never prepare
-# on their own. A prepared statement belongs to the session and outlives a rolled-back
-# transaction, so remembering the connection object is enough.
-_CAST_LINK_NAME = "mandate_votes_cast_link"
-_PREPARED_ON: weakref.WeakSet[Any] = weakref.WeakSet()
+# The statement with each parameter's type spelt out, so its plan does not depend on the
+# values (psycopg sends small integers as smallint).
+_CAST_LINK_TYPED = _CAST_LINK_PG
+for _name, _type in (
+    ("poll", "bigint"),
+    ("voter", "bigint"),
+    ("nonce", "text"),
+    ("choice", "bigint"),
+    ("now", "timestamptz"),
+    ("start", "uuid"),
+):
+    _CAST_LINK_TYPED = _CAST_LINK_TYPED.replace(f"%({_name})s", f"%({_name})s::{_type}")
 
 
-def _cast_link_row(params: dict[str, Any]) -> tuple[Any, ...] | None:
-    with connection.cursor() as cur:
-        raw = connection.connection
-        if raw not in _PREPARED_ON:
-            numbered = _CAST_LINK_PG
-            for n, name in enumerate(_CAST_LINK_ARGS, start=1):
-                numbered = numbered.replace(f"%({name})s", f"${n}")
-            cur.execute(
-                f"PREPARE {_CAST_LINK_NAME} (bigint, bigint, text, bigint, timestamptz, uuid) "
-                f"AS {numbered}"
-            )
-            _PREPARED_ON.add(raw)
-        cur.execute(
-            f"EXECUTE {_CAST_LINK_NAME} ({', '.join(['%s'] * len(_CAST_LINK_ARGS))})",
-            [params[name] for name in _CAST_LINK_ARGS],
-        )
+def _cast_link_row(db: BaseDatabaseWrapper, params: dict[str, Any]) -> tuple[Any, ...] | None:
+    """Run the statement on DB's connection.
+
+    Planning it costs several times running it, so psycopg prepares it once per connection
+    (``prepare=True``) and binds the values on the server: Django's PostgreSQL cursors bind on
+    the client, which quotes every value in Python and never prepares. Errors come out as
+    Django's, as from its own cursors.
+    """
+    db.close_if_health_check_failed()  # as Django's cursor() does, then connects
+    db.ensure_connection()
+    db.validate_thread_sharing()
+    raw = db.connection
+    if raw.prepare_threshold is None:
+        # Django turns psycopg's preparing off; a threshold no query reaches keeps it off for
+        # every query that does not ask for it (Django's client-side cursors never prepare).
+        raw.prepare_threshold = sys.maxsize
+    with db.wrap_database_errors, psycopg.Cursor(raw) as cur:
+        cur.execute(_CAST_LINK_TYPED, params, prepare=True)
         row: tuple[Any, ...] | None = cur.fetchone()
         return row
-
-
-_CAST_LINK_ARGS = ("poll", "voter", "nonce", "choice", "now", "start")
 
 
 # Where a vote starts looking for a free slot: a random version-4 UUID, as uuid4() draws, from
@@ -581,11 +588,12 @@ def vote_cast_by_link(
         "now": now,
         "start": _random_start(),
     }
+    db = connections[DEFAULT_DB_ALIAS]
     try:
         # Inside a caller's transaction, a savepoint keeps a failed statement from breaking it.
-        savepoint = transaction.atomic() if connection.in_atomic_block else nullcontext()
+        savepoint = transaction.atomic() if db.in_atomic_block else nullcontext()
         with savepoint:
-            row = _cast_link_row(params)
+            row = _cast_link_row(db, params)
     except DataError:
         raise InvalidState(
             "No free ballot slot is left for this poll; the officers have been told."

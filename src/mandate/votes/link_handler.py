@@ -236,13 +236,10 @@ class LinkApp:
         self.django = LinkHandler()
         self._headers = {secure: _answer_headers(secure) for secure in (False, True)}
         self._repeats = _Repeats()
+        self._postgres = connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        if (
-            environ.get("REQUEST_METHOD") == "POST"
-            and not settings.DEBUG
-            and connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
-        ):
+        if environ.get("REQUEST_METHOD") == "POST" and self._postgres and not settings.DEBUG:
             answered = self._vote(environ, start_response)
             if answered is not None:
                 return answered

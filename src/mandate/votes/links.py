@@ -8,6 +8,9 @@ the pages it opens send ``Referrer-Policy: no-referrer`` and ``X-Robots-Tag: noi
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -50,10 +53,39 @@ def read_token(token: str) -> LinkClaim | None:
     if len(token) > 200:
         return None
     try:
-        poll, voter, nonce = _signer().unsign(token).split(".", 2)
+        poll, voter, nonce = _unsign(token).split(".", 2)
         return LinkClaim(int(poll), int(voter), nonce)
     except (signing.BadSignature, ValueError):
         return None
+
+
+# The signing key for the current SECRET_KEY, as Django's Signer derives it for this salt, kept
+# as a keyed HMAC to copy: every vote checks a token, and deriving the key again each time was
+# a tenth of the voting path's CPU. (SECRET_KEY, the keyed HMAC), replaced when the key changes.
+_KEYED: tuple[str, hmac.HMAC] | None = None
+
+
+def _unsign(token: str) -> str:
+    """TOKEN's signed value, as ``_signer().unsign`` returns it; a signature made with the
+    current key is checked here, anything else (an old key from SECRET_KEY_FALLBACKS, a bad
+    signature) by Django's Signer."""
+    global _KEYED
+    value, sep, signature = token.rpartition(".")
+    secret = settings.SECRET_KEY
+    if sep and _KEYED is not None and _KEYED[0] == secret:
+        mac = _KEYED[1].copy()
+    elif sep:
+        key = hashlib.sha256(f"{_SALT}signer{secret}".encode()).digest()
+        keyed = hmac.new(key, digestmod=hashlib.sha256)
+        _KEYED = (secret, keyed)
+        mac = keyed.copy()
+    else:
+        raise signing.BadSignature("No separator in the token")
+    mac.update(value.encode())
+    expected = base64.urlsafe_b64encode(mac.digest()).rstrip(b"=")
+    if hmac.compare_digest(expected, signature.encode()):
+        return value
+    return _signer().unsign(token)
 
 
 _VOTER_SQL = """

@@ -8,10 +8,12 @@ cache for the limit to hold across them (docs/e-ballots.md).
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache.backends.locmem import LocMemCache
 
 WINDOW_SECONDS = 600
 
@@ -20,7 +22,10 @@ def allow(token: str) -> bool:
     """Count one request on TOKEN's link; True while within the window's limit."""
     limit = int(getattr(settings, "MANDATE_VOTE_RATE_PER_LINK", 30))
     digest = hashlib.sha256(token.encode()).hexdigest()[:24]
-    key = f"vote-rl:{digest}:{int(time.time()) // WINDOW_SECONDS}"
+    window = int(time.time()) // WINDOW_SECONDS
+    if isinstance(caches[DEFAULT_CACHE_ALIAS], LocMemCache):
+        return _local.hit(digest, window) <= limit
+    key = f"vote-rl:{digest}:{window}"
     if cache.add(key, 1, WINDOW_SECONDS + 5):
         return limit >= 1
     try:
@@ -29,3 +34,24 @@ def allow(token: str) -> bool:
         cache.add(key, 1, WINDOW_SECONDS + 5)
         count = 1
     return count <= limit
+
+
+class _Counts:
+    """The same counts for a per-process cache, without its pickling and key checks: every
+    vote is counted, and the cache's bookkeeping was a tenth of the voting path's CPU."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._window = -1
+        self._counts: dict[str, int] = {}
+
+    def hit(self, digest: str, window: int) -> int:
+        with self._lock:
+            if window != self._window:
+                self._window, self._counts = window, {}
+            count = self._counts.get(digest, 0) + 1
+            self._counts[digest] = count
+            return count
+
+
+_local = _Counts()
