@@ -384,7 +384,10 @@ class _Writer:
 
     def new_members(self, cursor: Any, plan: ImportPlan, branch: Branch, rows: list[int]) -> None:
         """Insert the members at ROWS of the plan's columns, with their employment."""
-        ids = _reserve_ids(cursor, Member, len(rows))
+        wanted: list[tuple[type[models.Model], int]] = [(Member, len(rows))]
+        if plan.plans_employment:
+            wanted.append((Employment, len(rows)))
+        ids, *employment_keys = _reserve(cursor, wanted)
         fixed = {
             "branch_id": branch.pk,
             "created_at": self.db_now,
@@ -397,7 +400,7 @@ class _Writer:
             (Member, self.member_columns, list(zip(ids, *columns, strict=False)))
         ]
         if plan.plans_employment:
-            employment_ids = _reserve_ids(cursor, Employment, len(rows))
+            [employment_ids] = employment_keys
             columns = _pick_columns(
                 Employment,
                 self.employment_columns,
@@ -579,15 +582,20 @@ def _pick_columns(
     rows: list[int],
     fixed: dict[str, Any],
 ) -> list[Any]:
-    """One sequence per column NAME for the plan's ROWS: the file's values, else a default."""
+    """One sequence per column NAME for the plan's ROWS (ascending indexes into its columns):
+    the file's values, else a default."""
     defaults = _defaults(model, names)
     columns: list[Any] = []
+    # A first import's new members are every row of the batch: a slice of each column.
+    start = rows[0] if rows else 0
+    run = bool(rows) and rows[-1] - start + 1 == len(rows)
     for name in names:
         if name in fixed:
             columns.append(repeat(fixed[name], len(rows)))
         elif name in values:
             column = values[name]
-            picked = [column[i] for i in rows]
+            end = start + len(rows)
+            picked = column[start:end] if run else list(map(column.__getitem__, rows))
             if KEEP in picked:
                 default = defaults[name]
                 picked = [default if v is KEEP else v for v in picked]
@@ -608,16 +616,42 @@ def _defaults(model: type[models.Model], names: Iterable[str]) -> dict[str, Any]
 
 def _reserve_ids(cursor: Any, model: type[models.Model], count: int) -> list[int]:
     """Take COUNT primary keys for MODEL that no other writer can take."""
-    table = model._meta.db_table
-    if connection.vendor == "postgresql":
-        # The sequence is looked up once: pg_get_serial_sequence in the select list runs for
-        # every row, and cost a tenth of the database's time for the whole import.
-        cursor.execute(
-            "WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence(%s, 'id')::regclass AS seq) "
-            "SELECT nextval(s.seq) FROM s, generate_series(1, %s)",
-            [table, count],
+    return _reserve(cursor, [(model, count)])[0]
+
+
+def _reserve(cursor: Any, wanted: list[tuple[type[models.Model], int]]) -> list[list[int]]:
+    """Take primary keys for each (MODEL, COUNT) of WANTED, in one round trip on PostgreSQL."""
+    if connection.vendor != "postgresql":
+        return [_reserve_sqlite(cursor, model, count) for model, count in wanted]
+    # Each sequence is looked up once: pg_get_serial_sequence in the select list runs for
+    # every row, and cost a tenth of the database's time for the whole import. The keys come
+    # back as a range when they are one (no one else took keys in between), else as a list.
+    parts, selects, params = [], [], []
+    for n, (model, count) in enumerate(wanted):
+        sequence = "SELECT pg_get_serial_sequence(%s, 'id')::regclass AS seq"
+        keys = f"SELECT nextval(seq) AS k FROM s{n}, generate_series(1, %s)"  # noqa: S608 - no input
+        parts.append(f"s{n} AS MATERIALIZED ({sequence}), k{n} AS MATERIALIZED ({keys})")
+        selects.append(
+            f"SELECT {n}, min(k), max(k), CASE WHEN max(k) - min(k) + 1 = count(*) THEN NULL "  # noqa: S608 - no input in it
+            f"ELSE array_agg(k) END FROM k{n}"
         )
-        return [row[0] for row in cursor.fetchall()]
+        params += [model._meta.db_table, count]
+    cursor.execute(f"WITH {', '.join(parts)} {' UNION ALL '.join(selects)}", params)
+    found = {n: (low, high, keys) for n, low, high, keys in cursor.fetchall()}
+    reserved: list[list[int]] = []
+    for n, (_, count) in enumerate(wanted):
+        low, high, keys = found[n]
+        if count == 0:
+            reserved.append([])
+        elif keys is None:
+            reserved.append(list(range(low, high + 1)))
+        else:
+            reserved.append(list(keys))
+    return reserved
+
+
+def _reserve_sqlite(cursor: Any, model: type[models.Model], count: int) -> list[int]:
+    table = model._meta.db_table
     # SQLite: the IMMEDIATE transaction holds the database's write lock, so no one else
     # can insert until commit; AUTOINCREMENT never reuses a key, hence the sequence too.
     quoted = connection.ops.quote_name(table)
@@ -649,9 +683,14 @@ def _insert(
     quote = connection.ops.quote_name
     columns = ["id", *(_column(model, n) for n in names)]
     if connection.vendor == "postgresql":
+        types = _binary_types(model, names)
         query = f"COPY {quote(opts.db_table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+        if types:
+            query += " (FORMAT BINARY)"
         raw = cursor.cursor if isinstance(cursor, CursorWrapper) else cursor
         with raw.copy(query) as copy:
+            if types:
+                copy.set_types(types)
             for row in rows:
                 copy.write_row(row)
         return
@@ -661,6 +700,29 @@ def _insert(
         f"VALUES ({placeholders})",
         rows,
     )
+
+
+# Column types whose values the plan holds as the Python type the binary format is written
+# from (int, str, bool, date, aware datetime, Decimal), and whose binary input checks length and
+# precision as the text input does.
+_BINARY = {"bigint", "integer", "smallint", "varchar", "text", "boolean", "date", "numeric"}
+_BINARY_ALIASES = {"timestamp with time zone": "timestamptz"}
+
+
+def _binary_types(model: type[models.Model], names: list[str]) -> list[str]:
+    """PostgreSQL type names of MODEL's primary key and NAMES for a binary COPY, or [] if one
+    of them is not a type it is written for (the text format then)."""
+    types = []
+    for field in [model._meta.pk, *(model._meta.get_field(n) for n in names)]:
+        assert isinstance(field, models.Field)  # noqa: S101 - a model's own concrete field
+        declared = str(field.db_type(connection)).split("(")[0]
+        if declared in _BINARY_ALIASES:
+            types.append(_BINARY_ALIASES[declared])
+        elif declared in _BINARY:
+            types.append(declared)
+        else:
+            return []
+    return types
 
 
 def _update(

@@ -167,3 +167,29 @@ def test_foreign_keys_are_deferred_again_after_an_import(world: World) -> None:
                 [2**40, world.liverpool_employer.pk],
             )
         transaction.savepoint_rollback(savepoint)
+
+
+def test_new_members_between_known_ones_get_their_own_rows(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(planning, "BATCH", 4)
+    assert import_apply(branch=world.liverpool, data=csv_bytes(rows(3)), actor=None).ok
+    known = rows(3)
+    fresh = rows(3, 20)
+    for n, row in enumerate(fresh):
+        row[2] = f"Fresh{n}"
+    # Known, new, known, new, known, new: each batch's new members are not one run of rows.
+    body = [row for pair in zip(known, fresh, strict=True) for row in pair]
+    plan = import_apply(branch=world.liverpool, data=csv_bytes(body), actor=None)
+    assert plan.ok and len(plan.new_rows) == 3
+    written = Member.objects.filter(membership_number__in=["N0020", "N0021", "N0022"])
+    assert dict(written.values_list("membership_number", "last_name")) == {
+        "N0020": "Fresh0",
+        "N0021": "Fresh1",
+        "N0022": "Fresh2",
+    }
+    assert set(written.values_list("personal_email", flat=True)) == {
+        "m20@example.org",
+        "m21@example.org",
+        "m22@example.org",
+    }

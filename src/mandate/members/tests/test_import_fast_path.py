@@ -10,8 +10,10 @@ from collections.abc import Iterator
 from contextlib import suppress
 from typing import Any
 
+import psycopg
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.utils import timezone
 
 from mandate.conftest import World
 from mandate.core.errors import DomainError
@@ -302,3 +304,44 @@ def test_doctor_says_whether_the_fast_import_is_available(
     assert finding.level == doctor.WARN
     assert "no reason" in finding.message
     assert "GRANT SET ON PARAMETER session_replication_role" in finding.message
+
+
+def test_keys_are_reserved_as_the_sequence_hands_them_out(world: World) -> None:
+    with connection.cursor() as cursor:
+        members, none, employments = applying._reserve(
+            cursor, [(Member, 4), (Member, 0), (Employment, 2)]
+        )
+        assert none == [] and len(employments) == 2
+        assert members == list(range(members[0], members[0] + 4))
+        # Keys that are not one range (here a sequence that steps by 3) come back one by one.
+        cursor.execute("SELECT pg_get_serial_sequence('members_member', 'id')")
+        sequence = cursor.fetchone()[0]
+        cursor.execute(f"ALTER SEQUENCE {sequence} INCREMENT BY 3")
+        [stepped] = applying._reserve(cursor, [(Member, 3)])
+        assert stepped == [stepped[0], stepped[0] + 3, stepped[0] + 6]
+        assert stepped[0] > members[-1]
+        cursor.execute("SELECT nextval(%s)", [sequence])
+        assert cursor.fetchone()[0] == stepped[-1] + 3
+
+
+def test_the_binary_copy_refuses_what_the_columns_cannot_hold(world: World) -> None:
+    names = applying._columns(Member)
+    assert applying._binary_types(Member, names)  # the new members go in as binary
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    base = {
+        **applying._defaults(Member, names),
+        "branch_id": world.liverpool.pk,
+        "membership_number": "B1",
+        "first_name": "Siân",
+        "last_name": "Ó Briain",
+        "created_at": now,
+        "updated_at": now,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence('members_member', 'id'))")
+        pk = cursor.fetchone()[0]
+        applying._insert(cursor, Member, names, [(pk, *(base[n] for n in names))])
+        assert Member.objects.get(pk=pk).last_name == "Ó Briain"
+        too_long = {**base, "membership_number": "N" * 31}
+        with pytest.raises(psycopg.errors.StringDataRightTruncation), transaction.atomic():
+            applying._insert(cursor, Member, names, [(pk + 1, *(too_long[n] for n in names))])
