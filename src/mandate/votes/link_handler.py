@@ -38,6 +38,7 @@ from csp.constants import HEADER, HEADER_REPORT_ONLY
 from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.core import signals
+from django.core.cache.backends.base import BaseCache
 from django.core.exceptions import SuspiciousOperation
 from django.core.handlers.base import BaseHandler
 from django.core.handlers.exception import convert_exception_to_response
@@ -229,6 +230,38 @@ class _Repeats:
         return heading
 
 
+# What Django itself connects to request_started and request_finished. With nothing else
+# connected, a vote answered directly does their work without the dispatch (a tenth of the
+# path's CPU): it closes the database connection if it is broken or past CONN_MAX_AGE, before
+# and after, as close_old_connections does. The others do nothing here: reset_queries clears a
+# log kept only with DEBUG on, when votes take the Django path; close_caches closes no cache
+# that only BaseCache.close (a no-op) closes; reset_urlconf undoes an urlconf this path never sets.
+_STOCK_RECEIVERS = frozenset(
+    {
+        "django.db.reset_queries",
+        "django.db.close_old_connections",
+        "django.core.cache.close_caches",
+        "django.core.handlers.base.reset_urlconf",
+    }
+)
+
+
+def _stock_request_signals() -> tuple[bool, bool] | None:
+    """Whether close_old_connections is connected to request_started and to request_finished,
+    when those signals do nothing else a directly answered vote must run them for; else None."""
+    closes = []
+    for signal in (signals.request_started, signals.request_finished):
+        sync, asynchronous = signal._live_receivers(LinkApp)
+        names = {f"{r.__module__}.{getattr(r, '__qualname__', '')}" for r in sync}
+        if asynchronous or not names <= _STOCK_RECEIVERS:
+            return None
+        closes.append("django.db.close_old_connections" in names)
+    caches_close = {import_string(config["BACKEND"]).close for config in settings.CACHES.values()}
+    if len(settings.DATABASES) != 1 or not caches_close <= {BaseCache.close}:
+        return None
+    return closes[0], closes[1]
+
+
 class LinkApp:
     """The WSGI app for voting-link paths (see the module docstring)."""
 
@@ -237,6 +270,7 @@ class LinkApp:
         self._headers = {secure: _answer_headers(secure) for secure in (False, True)}
         self._repeats = _Repeats()
         self._postgres = connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
+        self._stock_signals = _stock_request_signals()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if environ.get("REQUEST_METHOD") == "POST" and self._postgres and not settings.DEBUG:
@@ -250,11 +284,22 @@ class LinkApp:
     ) -> list[bytes] | None:
         """Answer a vote directly, or return None for the Django path to answer."""
         set_script_prefix(get_script_name(environ))
-        signals.request_started.send(sender=self.__class__, environ=environ)
-        try:
-            answer = self._cast(environ)
-        finally:
-            signals.request_finished.send(sender=self.__class__)
+        if self._stock_signals is not None:
+            close_before, close_after = self._stock_signals
+            db = connections[DEFAULT_DB_ALIAS]
+            if close_before:
+                db.close_if_unusable_or_obsolete()
+            try:
+                answer = self._cast(environ)
+            finally:
+                if close_after:
+                    db.close_if_unusable_or_obsolete()
+        else:
+            signals.request_started.send(sender=self.__class__, environ=environ)
+            try:
+                answer = self._cast(environ)
+            finally:
+                signals.request_finished.send(sender=self.__class__)
         if answer is None:
             return None
         status, headers, body = answer

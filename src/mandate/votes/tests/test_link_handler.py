@@ -353,6 +353,50 @@ def test_same_link_twice_at_once_through_the_app(world, apps) -> None:
     assert CastVote.objects.filter(poll=poll, choice_id=yes).count() == 8
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("max_age", [0, 600])
+def test_a_direct_vote_keeps_or_closes_the_connection_as_django_would(
+    world, settings, monkeypatch, max_age: int
+) -> None:
+    settings.ALLOWED_HOSTS = ["testserver"]
+    db = connections["default"]
+    monkeypatch.setitem(db.settings_dict, "CONN_MAX_AGE", max_age)
+    app = link_handler.LinkApp()
+    assert app._stock_signals == (True, True)  # the signals' work is done without them
+    _, tokens, yes = _link(world, 1)
+    db.close()
+    answer = call(app, f"/ballot/{tokens[0]}/", method="POST", data={"choice": yes})
+    assert b'id="receipt"' in answer.body
+    assert (db.connection is None) is (max_age == 0)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_receiver_of_the_request_signals_still_hears_a_direct_vote(world, settings) -> None:
+    settings.ALLOWED_HOSTS = ["testserver"]
+    heard: list[str] = []
+
+    def started(**kwargs: Any) -> None:
+        heard.append("started")
+
+    def finished(**kwargs: Any) -> None:
+        heard.append("finished")
+
+    signals.request_started.connect(started)
+    signals.request_finished.connect(finished)
+    try:
+        app = link_handler.LinkApp()
+        assert app._stock_signals is None
+        _, tokens, yes = _link(world, 1)
+        answer = call(app, f"/ballot/{tokens[0]}/", method="POST", data={"choice": yes})
+    finally:
+        signals.request_started.disconnect(started)
+        signals.request_finished.disconnect(finished)
+    assert b'id="receipt"' in answer.body
+    assert heard == ["started", "finished"]
+
+
 def _count_casts(monkeypatch: Any, before: Any = None) -> list[int]:
     """Count the calls of the one-statement cast from here on; BEFORE runs ahead of each."""
     from mandate.votes import actions
