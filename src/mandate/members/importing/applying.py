@@ -205,7 +205,8 @@ def _write_session() -> Iterator[None]:
         # audit event is in the same transaction), and the officer imports the file again.
         cursor.execute("SET LOCAL synchronous_commit = off")
         # Each batch's foreign keys are checked when its COPY ends, while the next batch is
-        # being read, rather than all 700,000 of them at commit with nothing to overlap.
+        # being read, rather than all 700,000 of them at commit with nothing to overlap (on
+        # the fast path the writer checks the new members' keys itself; the rest still are).
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     yield
     # Not reached when the block fails: rolling back to the savepoint restores the setting.
@@ -315,6 +316,7 @@ class _Sink:
         if self.thread is None:
             with connection.cursor() as cursor:
                 self.writer.new_members(cursor, plan, self.branch, rows)
+                self.writer.new_members_done(cursor)
         elif self.error is None:
             self.queue.put((plan, rows))
 
@@ -325,6 +327,11 @@ class _Sink:
                     continue  # the transaction has failed: drain the queue, write nothing
                 try:
                     self.writer.new_members(cursor, batch[0], self.branch, batch[1])
+                except BaseException as exc:  # noqa: BLE001 - raised in the planning thread
+                    self.error = exc
+            if self.error is None:
+                try:
+                    self.writer.new_members_done(cursor)
                 except BaseException as exc:  # noqa: BLE001 - raised in the planning thread
                     self.error = exc
 
@@ -371,6 +378,7 @@ class _Writer:
         # PostgreSQL only (see fast_write_status): new members' foreign keys are checked
         # here, a batch at a time, with the row triggers off while the batch is copied in.
         self.fast = fast
+        self.replica = False
         # (table, column) -> the values found and locked there so far, in this transaction.
         self.checked: dict[tuple[str, str], set[Any]] = defaultdict(set)
         self.vendor = connection.vendor
@@ -421,13 +429,21 @@ class _Writer:
                 _insert(cursor, model, names, table_rows)
             return
         self._check_references(cursor, tables)
-        # Only the batch's own COPYs run without triggers: the rest of the transaction (the
-        # changed and missing members, the audit event) is checked row by row as ever. A
-        # failure below aborts the transaction, and the savepoint's rollback restores it.
-        cursor.execute("SET LOCAL session_replication_role = replica")
+        if not self.replica:
+            # Until new_members_done: only the new members' COPYs run without triggers (the
+            # planning meanwhile only reads), and the rest of the transaction (the changed
+            # and missing members, the audit event) is checked row by row as ever. A failure
+            # aborts the transaction, and the savepoint's rollback restores the setting.
+            cursor.execute("SET LOCAL session_replication_role = replica")
+            self.replica = True
         for model, names, table_rows in tables:
             _insert(cursor, model, names, table_rows)
-        cursor.execute("SET LOCAL session_replication_role = origin")
+
+    def new_members_done(self, cursor: Any) -> None:
+        """After the last batch of new members: the triggers are on again."""
+        if self.replica:
+            cursor.execute("SET LOCAL session_replication_role = origin")
+            self.replica = False
         # No history entry per new member: its created_at and the import's audit event say
         # when and how it arrived, and a third table of 100,000 rows would add half again to
         # the time the import takes to write.
