@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from itertools import repeat
+from operator import is_
 from queue import Queue
 from types import TracebackType
 from typing import Any
@@ -31,6 +32,7 @@ from django.utils import timezone
 from mandate.core.audit import audit_record
 from mandate.core.errors import DomainError, InvalidState
 from mandate.core.models import Branch, User
+from mandate.members.importing.columns import FIELDS, KEEPS
 from mandate.members.importing.planning import (
     KEEP,
     ChangedMember,
@@ -41,6 +43,9 @@ from mandate.members.importing.planning import (
 from mandate.members.models import Employment, ImportRun, Member, MemberChange
 
 _CHUNK = 5000
+# The plan's columns that never hold KEEP: their empty cells clear (a site's column is not
+# among them, so it is looked at).
+_CLEARING = frozenset(spec.name for spec in FIELDS if spec.empty != KEEPS)
 _SQLITE_CACHE_KIB = -65536  # negative: KiB, so 64 MiB
 SOURCE = "import"
 # An upload left in preview longer than this loses its stored bytes: the register is special
@@ -612,7 +617,7 @@ def _pick_columns(
             column = values[name]
             end = start + len(rows)
             picked = column[start:end] if run else list(map(column.__getitem__, rows))
-            if KEEP in picked:
+            if name not in _CLEARING and any(map(is_, picked, repeat(KEEP))):
                 default = defaults[name]
                 picked = [default if v is KEEP else v for v in picked]
             columns.append(picked)
