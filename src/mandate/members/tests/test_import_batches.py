@@ -3,6 +3,8 @@ batches'. A file with an error anywhere writes nothing, and every error is still
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.db import IntegrityError, connection, transaction
 
@@ -192,4 +194,28 @@ def test_new_members_between_known_ones_get_their_own_rows(
         "m20@example.org",
         "m21@example.org",
         "m22@example.org",
+    }
+
+
+def test_a_new_members_empty_keeping_cells_get_the_defaults(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(planning, "BATCH", 2)
+    header = ["Membership No", "Forename", "Surname", "Status", "SMS consent", "FTE", "Salary"]
+    body = [
+        ["K0001", "Siân", "Patel", "", "", "", ""],
+        ["K0002", "Dev", "Shah", "Lapsed", "N", "0.5", "£30,000"],
+        ["K0003", "Ana", "Cole", "", "Y", "", ""],
+    ]
+    plan = import_apply(branch=world.liverpool, data=csv_bytes(body, header), actor=None)
+    assert plan.ok and len(plan.new_rows) == 3
+    written = Employment.objects.filter(member__membership_number__startswith="K")
+    got = {
+        e.member.membership_number: (e.member.status, e.member.consent_sms, e.fte, e.annual_salary)
+        for e in written.select_related("member")
+    }
+    assert got == {
+        "K0001": ("active", True, Decimal("1.000"), None),
+        "K0002": ("lapsed", False, Decimal("0.500"), Decimal("30000.00")),
+        "K0003": ("active", True, Decimal("1.000"), None),
     }
