@@ -507,18 +507,26 @@ class PollHeading:
     closes_at: dt.datetime | None = field(default=None, compare=False)
 
 
+def _typed(sql: str, types: dict[str, str]) -> str:
+    """SQL with each named parameter cast to its type in TYPES."""
+    for name, type_ in types.items():
+        sql = sql.replace(f"%({name})s", f"%({name})s::{type_}")
+    return sql
+
+
 # The statement with each parameter's type spelt out, so its plan does not depend on the
 # values (psycopg sends small integers as smallint).
-_CAST_LINK_TYPED = _CAST_LINK_PG
-for _name, _type in (
-    ("poll", "bigint"),
-    ("voter", "bigint"),
-    ("nonce", "text"),
-    ("choice", "bigint"),
-    ("now", "timestamptz"),
-    ("start", "uuid"),
-):
-    _CAST_LINK_TYPED = _CAST_LINK_TYPED.replace(f"%({_name})s", f"%({_name})s::{_type}")
+_CAST_LINK_TYPED = _typed(
+    _CAST_LINK_PG,
+    {
+        "poll": "bigint",
+        "voter": "bigint",
+        "nonce": "text",
+        "choice": "bigint",
+        "now": "timestamptz",
+        "start": "uuid",
+    },
+)
 
 
 def _cast_link_row(db: BaseDatabaseWrapper, params: dict[str, Any]) -> tuple[Any, ...] | None:
