@@ -10,6 +10,7 @@ one batch while the next is checked.
 from __future__ import annotations
 
 import gc
+import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -138,6 +139,9 @@ class ImportPlan:
     employment_values: dict[str, list[Any]] = field(default_factory=dict)
     # Indexes into those columns of the members not yet on the register.
     new_rows: list[int] = field(default_factory=list)
+    # How many of the file's membership numbers are not on the branch's register, once it is
+    # read: new_rows will hold at most this many (the writer reserves their keys up front).
+    expected_new: int = 0
     changed: list[ChangedMember] = field(default_factory=list)
     unchanged: int = 0
     # Members of the branch the file leaves out: (id, number, name, already flagged).
@@ -750,7 +754,9 @@ class _Planner:
             if self.existing and plan.plans_employment
             else {}
         )
-        self.elsewhere = self._numbers_elsewhere([n for n in numbers if n not in self.existing])
+        unknown = [n for n in numbers if n not in self.existing]
+        plan.expected_new = len(unknown)
+        self.elsewhere = self._numbers_elsewhere(unknown)
 
     def _compare(self, start: int, stop: int) -> None:
         """Compare rows START to STOP with the register; hand the new members to the sink."""
@@ -890,13 +896,16 @@ class _Planner:
         number = connection.ops.quote_name(Member._meta.get_field("membership_number").column)
         branch = connection.ops.quote_name(Member._meta.get_field("branch").column)
         # Raw SQL: the ORM spends about a microsecond preparing each of 100,000 parameters.
-        # On PostgreSQL one array parameter: a query with thousands of placeholders costs the
-        # driver more to parse than the database takes to answer it.
+        # On PostgreSQL one parameter, a JSON array: a query with thousands of placeholders
+        # costs the driver more to parse than the database takes to answer it, and an array
+        # parameter is quoted element by element in Python (a third of a second here), where
+        # json.dumps does the lot in C.
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 cursor.execute(
-                    f"SELECT {number} FROM {table} WHERE {branch} <> %s AND {number} = ANY(%s)",  # noqa: S608
-                    [self.branch.pk, numbers],
+                    f"SELECT {number} FROM {table} WHERE {branch} <> %s AND {number} = ANY("  # noqa: S608
+                    "ARRAY(SELECT jsonb_array_elements_text(%s::jsonb)))",
+                    [self.branch.pk, json.dumps(numbers)],
                 )
                 return {row[0] for row in cursor.fetchall()}
             for start in range(0, len(numbers), _LOOKUP_CHUNK):

@@ -4,6 +4,7 @@ batches'. A file with an error anywhere writes nothing, and every error is still
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -141,15 +142,15 @@ def test_a_failed_write_is_reported_as_a_race_and_writes_nothing(
 ) -> None:
     monkeypatch.setattr(planning, "BATCH", 2)
     calls: list[int] = []
-    original = applying._Writer.new_members
+    original = applying._Writer.write
 
-    def failing(self: applying._Writer, *args: object) -> None:
+    def failing(self: applying._Writer, cursor: Any, batch: Any) -> None:
         calls.append(1)
         if len(calls) == 2:
             raise IntegrityError("duplicate key value violates unique constraint")
-        original(self, *args)  # type: ignore[arg-type]
+        original(self, cursor, batch)
 
-    monkeypatch.setattr(applying._Writer, "new_members", failing)
+    monkeypatch.setattr(applying._Writer, "write", failing)
     before = snapshot()
     with pytest.raises(DomainError, match="register changed"):
         import_apply(branch=world.liverpool, data=csv_bytes(rows(7)), actor=None)
@@ -219,3 +220,51 @@ def test_a_new_members_empty_keeping_cells_get_the_defaults(
         "K0002": ("lapsed", False, Decimal("0.500"), Decimal("30000.00")),
         "K0003": ("active", True, Decimal("1.000"), None),
     }
+
+
+def test_the_new_members_keys_are_taken_in_one_go_after_the_first_batch(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(planning, "BATCH", 2)
+    taken: list[int] = []
+    original = applying._Keys.reserve
+
+    def counting(self: applying._Keys, count: int, cursor: Any = None) -> None:
+        taken.append(count)
+        original(self, count, cursor)
+
+    monkeypatch.setattr(applying._Keys, "reserve", counting)
+    plan = import_apply(branch=world.liverpool, data=csv_bytes(rows(7)), actor=None)
+    assert plan.ok and len(plan.new_rows) == 7
+    # PostgreSQL: the first batch's keys, then the other five's by the writing thread;
+    # SQLite: all seven at once.
+    assert taken == ([2, 5] if connection.vendor == "postgresql" else [7])
+    written = Member.objects.filter(membership_number__startswith="N")
+    assert written.count() == 7
+    assert Employment.objects.filter(member__in=written).count() == 7
+
+
+def test_more_new_members_than_expected_get_fresh_keys(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The register's reading promised one new member; the file brings seven, in batches of
+    # two. Each shortfall takes more keys, none of them twice.
+    monkeypatch.setattr(planning, "BATCH", 2)
+    monkeypatch.setattr(applying, "_CHUNK", 3)  # each shortfall leaves a key over
+    original = planning._Planner._load_register
+
+    def promising_one(self: planning._Planner, numbers: list[str]) -> None:
+        original(self, numbers)
+        self.plan.expected_new = 1
+
+    monkeypatch.setattr(planning._Planner, "_load_register", promising_one)
+    assert import_apply(branch=world.liverpool, data=csv_bytes(rows(3)), actor=None).ok
+    plan = import_apply(branch=world.liverpool, data=csv_bytes(rows(10)), actor=None)
+    assert plan.ok and len(plan.new_rows) == 7
+    written = Member.objects.filter(membership_number__startswith="N")
+    assert sorted(written.values_list("membership_number", flat=True)) == [
+        f"N{n:04d}" for n in range(1, 11)
+    ]
+    employments = Employment.objects.filter(member__in=written)
+    assert employments.count() == 10
+    assert len(set(employments.values_list("member_id", flat=True))) == 10

@@ -46,14 +46,14 @@ def role_now() -> str:
 def roles_at_copy(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     """(table, session_replication_role) as each COPY of the import starts."""
     seen: list[tuple[str, str]] = []
-    original = applying._insert
+    original = applying._send
 
-    def spying(cursor: Any, model: Any, names: list[str], table_rows: list[Any]) -> None:
+    def spying(cursor: Any, model: Any, names: list[str], payload: Any) -> None:
         cursor.execute("SHOW session_replication_role")
         seen.append((model._meta.db_table, cursor.fetchone()[0]))
-        original(cursor, model, names, table_rows)
+        original(cursor, model, names, payload)
 
-    monkeypatch.setattr(applying, "_insert", spying)
+    monkeypatch.setattr(applying, "_send", spying)
     return seen
 
 
@@ -94,20 +94,20 @@ def test_a_reference_gone_by_the_write_fails_the_import_and_writes_nothing(
     if not fast:
         forced_old_path(monkeypatch)
     monkeypatch.setattr(planning, "BATCH", 2)
-    original = applying._Writer.new_members
+    original = applying._Writer.prepare
 
     def dangling(
-        self: applying._Writer, cursor: Any, plan: Any, branch: Branch, batch: list[int]
-    ) -> None:
+        self: applying._Writer, plan: Any, branch: Branch, batch: list[int], keys: Any
+    ) -> Any:
         if column == "branch_id":
             branch = Branch(pk=MISSING)
         else:
             values = plan.employment_values[column]
             for i in batch:
                 values[i] = MISSING
-        original(self, cursor, plan, branch, batch)
+        return original(self, plan, branch, batch, keys)
 
-    monkeypatch.setattr(applying._Writer, "new_members", dangling)
+    monkeypatch.setattr(applying._Writer, "prepare", dangling)
     before = snapshot()
     with pytest.raises(DomainError, match="register changed"):
         import_apply(branch=world.liverpool, data=csv_bytes(rows(5), HEADER), actor=None)
@@ -120,16 +120,16 @@ def test_a_workplace_deleted_before_its_batch_is_written_fails_the_import(
 ) -> None:
     annex = world.liverpool_employer.workplaces.create(name="Annex")
     monkeypatch.setattr(planning, "BATCH", 2)
-    original = applying._Writer.new_members
+    original = applying._Writer.write
     batches: list[int] = []
 
-    def deleting(self: applying._Writer, cursor: Any, *args: Any) -> None:
+    def deleting(self: applying._Writer, cursor: Any, batch: Any) -> None:
         batches.append(1)
         if len(batches) == 2:  # planned and checked, then gone before the second batch
             cursor.execute(f"DELETE FROM {Workplace._meta.db_table} WHERE id = %s", [annex.pk])  # noqa: S608
-        original(self, cursor, *args)
+        original(self, cursor, batch)
 
-    monkeypatch.setattr(applying._Writer, "new_members", deleting)
+    monkeypatch.setattr(applying._Writer, "write", deleting)
     body = rows(5)
     body[3][4] = "Annex"
     before = snapshot()
@@ -146,7 +146,7 @@ def test_the_references_are_looked_up_once_each(
     lookups: list[str] = []
     original = applying._Writer._check_references
 
-    def counting(self: applying._Writer, cursor: Any, tables: Any) -> None:
+    def counting(self: applying._Writer, cursor: Any, references: Any) -> None:
         class Counting:
             def execute(self, query: str, params: Any) -> None:
                 lookups.append(query.split(" FROM ")[1].split(" ")[0])
@@ -155,7 +155,7 @@ def test_the_references_are_looked_up_once_each(
             def fetchall(self) -> Any:
                 return cursor.fetchall()
 
-        original(self, Counting(), tables)
+        original(self, Counting(), references)
 
     monkeypatch.setattr(applying._Writer, "_check_references", counting)
     plan = import_apply(branch=world.liverpool, data=csv_bytes(rows(6), HEADER), actor=None)
@@ -312,7 +312,7 @@ def test_keys_are_reserved_as_the_sequence_hands_them_out(world: World) -> None:
             cursor, [(Member, 4), (Member, 0), (Employment, 2)]
         )
         assert none == [] and len(employments) == 2
-        assert members == list(range(members[0], members[0] + 4))
+        assert list(members) == list(range(members[0], members[0] + 4))
         # Keys that are not one range (here a sequence that steps by 3) come back one by one.
         cursor.execute("SELECT pg_get_serial_sequence('members_member', 'id')")
         sequence = cursor.fetchone()[0]
