@@ -21,7 +21,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from itertools import repeat
 from operator import is_
 from queue import Queue
@@ -445,7 +446,7 @@ class _Keys:
         self.pending = _Promise(self, count)
         return self.pending
 
-    def take(self, model: type[models.Model], count: int) -> list[int]:
+    def take(self, model: type[models.Model], count: int) -> Sequence[int]:
         if self.pending is not None and self._left(model) < count:
             self.pending.done.wait()
             self.pending = None
@@ -536,9 +537,11 @@ class _Writer:
             "missing_since": None,
             "user_id": None,
         }
-        columns = _pick_columns(Member, self.member_columns, plan.member_values, rows, fixed)
+        # Columns always empty for a new member are left out: the database fills in NULL.
+        names = [n for n in self.member_columns if n not in fixed or fixed[n] is not None]
+        columns = _pick_columns(Member, names, plan.member_values, rows, fixed)
         tables: list[tuple[type[models.Model], list[str], list[Sequence[Any]]]] = [
-            (Member, self.member_columns, [ids, *columns])
+            (Member, names, [ids, *columns])
         ]
         if plan.plans_employment:
             columns = _pick_columns(
@@ -554,7 +557,7 @@ class _Writer:
             )
         return _Batch(
             tables=[
-                (model, names, _encode(model, names, zip(*table_columns, strict=True)))
+                (model, names, _encode(model, names, table_columns))
                 for model, names, table_columns in tables
             ],
             references=self._references(tables) if self.fast else [],
@@ -595,6 +598,8 @@ class _Writer:
         found = []
         for model, names, columns in tables:
             for field in _references([model]):
+                if not field.primary_key and field.attname not in names:
+                    continue  # left out: NULL throughout
                 position = 0 if field.primary_key else names.index(field.attname) + 1
                 values = set(columns[position])
                 values.discard(None)
@@ -841,7 +846,7 @@ def _insert(
 ) -> None:
     """Insert ROWS (primary key first, then NAMES) into MODEL's table."""
     if rows:
-        _send(cursor, model, names, _encode(model, names, rows))
+        _send(cursor, model, names, _encode(model, names, list(zip(*rows, strict=True))))
 
 
 @dataclass(frozen=True)
@@ -853,13 +858,13 @@ class _CopyData:
 
 
 def _encode(
-    model: type[models.Model], names: list[str], rows: Iterable[Sequence[Any]]
-) -> _CopyData | list[Sequence[Any]]:
-    """ROWS (primary key first, then NAMES) laid out for _send: COPY data on PostgreSQL, a
-    list of parameter rows on SQLite. Touches no connection: on PostgreSQL the driver formats
-    the rows into memory with the connection's adapters, and nothing is sent."""
+    model: type[models.Model], names: list[str], columns: list[Sequence[Any]]
+) -> _CopyData | list[tuple[Any, ...]]:
+    """COLUMNS (primary key first, then NAMES) laid out for _send: COPY data on PostgreSQL,
+    parameter rows on SQLite. Touches no connection: on PostgreSQL the driver formats the rows
+    into memory with the connection's adapters, and nothing is sent."""
     if connection.vendor != "postgresql":
-        return rows if isinstance(rows, list) else list(rows)
+        return list(zip(*map(_sqlite_column, columns), strict=True))
     types = _binary_types(model, names)
     buffer = io.BytesIO()
     with (
@@ -869,9 +874,36 @@ def _encode(
         if types:
             copy.set_types(types)
         write_row = copy.write_row
-        for row in rows:
+        for row in zip(*columns, strict=True):
             write_row(row)
     return _CopyData(binary=bool(types), data=buffer.getvalue())
+
+
+# What SQLite's driver binds as it is; anything else it first looks up among its adapters,
+# once per value inserted.
+_SQLITE_PLAIN = frozenset({int, str, float, type(None)})
+
+
+def _sqlite_column(column: Sequence[Any]) -> Sequence[Any]:
+    """COLUMN with its booleans, dates and decimals as SQLite stores them (as Django's
+    adapters would make them), converted once per distinct value rather than once per cell."""
+    distinct = set(column)
+    if all(type(value) in _SQLITE_PLAIN for value in distinct):
+        return column
+    stored = {value: _sqlite_value(value) for value in distinct}
+    return list(map(stored.__getitem__, column))
+
+
+def _sqlite_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
 
 
 def _send(
