@@ -484,3 +484,14 @@ def test_reimport_of_every_column_type_changes_nothing(world: World) -> None:
     assert apply(world, data).ok
     counts = plan_import(branch=world.liverpool, data=data).counts()
     assert (counts["new"], counts["changed"], counts["unchanged"]) == (0, 0, 1)
+
+
+@pytest.mark.parametrize("number", ['Q"7\\1', "Ó'Brí 9", "N,1\t2"])
+def test_a_number_of_another_branch_is_found_whatever_its_characters(
+    world: World, number: str
+) -> None:
+    world.ucl_member.membership_number = number
+    world.ucl_member.save(update_fields=["membership_number"])
+    rows = good_rows()
+    rows[1][0] = number
+    assert_refused(world, csv_bytes(rows), "belongs to a member of another branch")
