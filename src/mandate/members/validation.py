@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from functools import lru_cache
+from typing import Any
 
 import phonenumbers
 from django.conf import settings
@@ -55,18 +56,33 @@ def _desc_regex(desc: object) -> str:
     return f"(?=(?:{length})$)(?:{pattern})" if length else f"(?:{pattern})"
 
 
+# The regions of country code 44, whose numbers the library reads as UK ones: Great Britain
+# and Northern Ireland, then Guernsey, the Isle of Man and Jersey.
+_CC44 = [
+    meta
+    for meta in map(phonenumbers.PhoneMetadata.metadata_for_region, ("GB", "GG", "IM", "JE"))
+    if meta is not None
+]
+
+
+def _mobile_or_fixed(meta: Any) -> str:
+    """One region's valid mobile and fixed-line national numbers, as one anchored pattern."""
+    return (
+        rf"(?=(?:{_desc_regex(meta.general_desc)})$)"
+        rf"(?:(?:{_desc_regex(meta.mobile)})$|(?:{_desc_regex(meta.fixed_line)})$)"
+    )
+
+
 # A UK number written with 0, +44 or 0044 in front and only spaces, dashes, dots or brackets
-# between the digits is checked against the library's own GB patterns for mobile and fixed
-# lines, which is what its validity check comes down to for such numbers: this one pattern
-# holds exactly when the number matches the general description and the mobile or
-# fixed-line one (possible lengths included). Anything else (other countries, the Channel
-# Islands, extensions, letters, pagers, premium rate) takes the full parse, at about 70
-# microseconds a number against about 2 here.
+# between the digits is checked against the library's own patterns for mobile and fixed lines
+# of the regions that share +44, which is what its validity check comes down to for such
+# numbers: this one pattern holds exactly when the number matches a region's general
+# description and its mobile or fixed-line one (possible lengths included). Anything else
+# (other countries, extensions, letters, pagers, premium rate) takes the full parse, at about
+# 70 microseconds a number against about 2 here.
 _GB_QUICK = (
     re.compile(
-        r"^(?:(?:\+44|0044)0?|0)"
-        rf"(?=(?:{_desc_regex(_GB.general_desc)})$)"
-        rf"((?:{_desc_regex(_GB.mobile)})$|(?:{_desc_regex(_GB.fixed_line)})$)"
+        r"^(?:(?:\+44|0044)0?|0)(" + "|".join(f"(?:{_mobile_or_fixed(m)})" for m in _CC44) + ")"
     )
     if _GB is not None
     else None

@@ -400,6 +400,8 @@ def test_quick_phone_path_agrees_with_the_library() -> None:
         body = "".join(rng.choice("0123456789") for _ in range(rng.choice([8, 9, 10, 11])))
         if rng.random() < 0.5:
             body = "7" + body[1:]
+        if rng.random() < 0.2:  # the Channel Islands' and the Isle of Man's ranges
+            body = rng.choice(["7781", "7797", "7624", "1481", "1534", "1624"]) + body[4:]
         text = rng.choice(prefixes) + body
         quick = quick_gb_e164(text)
         if quick is None:
@@ -446,7 +448,15 @@ def test_bulk_quick_checks_agree_with_the_normalisers() -> None:
     # Left to the full checks, which normalise them.
     assert quick_emails(["Ann@Example.org"]) == [None]
     assert quick_postcodes(["l69 3bx"]) == [None]
-    assert quick_gb_phones(["07712 345678", "07797 393755"]) == ["+447712345678", None]
+    # Jersey, Guernsey and Isle of Man numbers share +44 and the quick path; a premium-rate
+    # number is left to the library.
+    assert quick_gb_phones(["07712 345678", "07797 393755", "07781 227502", "07624 123456"]) == [
+        "+447712345678",
+        "+447797393755",
+        "+447781227502",
+        "+447624123456",
+    ]
+    assert quick_gb_phones(["0909 879 0000"]) == [None]
 
 
 def test_reimport_of_every_column_type_changes_nothing(world: World) -> None:
