@@ -6,15 +6,17 @@ Generates a realistic CSV (22 columns, UK phones, postcodes, day-first dates), s
 in a throwaway database (a temporary SQLite file, or a `bench_mandate` PostgreSQL database that
 is created and dropped), then times:
 
-* preview + apply end to end (reading the file, checking every row, comparing with the
-  register, writing members, employments and history in one transaction), as the command and
-  the web wizard run them;
+* the import end to end as the command runs it (reading the file, checking every row,
+  comparing with the register, writing the members and their employments in one
+  transaction): the figure the target applies to;
+* the web wizard's two requests: the preview (checks, writes nothing), then the apply (checks
+  the stored file again and writes, as the command does);
 * a re-import of the same file (nothing changes, nothing is written);
-* the raw baseline: the same rows, already typed, inserted into the same three tables with
+* the raw baseline: the same rows, already typed, inserted into the same two tables with
   `executemany` (SQLite) or `COPY` (PostgreSQL), and nothing else.
 
-It prints rows per second, the ratio to the baseline, and peak memory (the process's maximum
-resident set size, which includes generating the file).
+It prints rows per second, the ratio to the baseline, CPU seconds, and peak memory (the
+process's maximum resident set size, which includes generating the file).
 """
 
 from __future__ import annotations
