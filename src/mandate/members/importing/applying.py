@@ -321,7 +321,6 @@ class _Sink:
         self.keys: _Keys | None = None
         # Two batches waiting at most: the checking cannot run far ahead of the writing.
         self.queue: Queue[_Batch | _Promise | None] = Queue(maxsize=2)
-        self.switch_interval = sys.getswitchinterval()
 
     def __enter__(self) -> _Sink:
         if connection.vendor != "postgresql":
@@ -333,7 +332,7 @@ class _Sink:
         # The writing thread needs the interpreter for a moment each time the database
         # answers; by default the checking thread keeps it up to 5 ms before handing it over,
         # and the database would sit idle for that long several times a batch.
-        sys.setswitchinterval(_SWITCH_INTERVAL)
+        _switching.enter()
         self.thread.start()
         return self
 
@@ -401,13 +400,39 @@ class _Sink:
         if self.thread is not None:
             self.queue.put(None)
             self.thread.join()
-            sys.setswitchinterval(self.switch_interval)
+            _switching.leave()
 
     def raise_error(self) -> None:
         """Raise what went wrong in the writing thread, as Django's own database errors."""
         if self.error is not None:
             with connection.wrap_database_errors:
                 raise self.error
+
+
+class _Switching:
+    """The short switch interval while any import of the process writes: the first to start
+    sets it, the last to finish puts back what it was."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.writing = 0
+        self.before = sys.getswitchinterval()
+
+    def enter(self) -> None:
+        with self.lock:
+            if self.writing == 0:
+                self.before = sys.getswitchinterval()
+                sys.setswitchinterval(_SWITCH_INTERVAL)
+            self.writing += 1
+
+    def leave(self) -> None:
+        with self.lock:
+            self.writing -= 1
+            if self.writing == 0:
+                sys.setswitchinterval(self.before)
+
+
+_switching = _Switching()
 
 
 class _Keys:

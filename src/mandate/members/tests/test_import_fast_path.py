@@ -6,6 +6,7 @@ its triggers. Where the fast path is not allowed or not safe, the old path is ta
 from __future__ import annotations
 
 import secrets
+import sys
 from collections.abc import Iterator
 from contextlib import suppress
 from typing import Any
@@ -345,3 +346,19 @@ def test_the_binary_copy_refuses_what_the_columns_cannot_hold(world: World) -> N
         too_long = {**base, "membership_number": "N" * 31}
         with pytest.raises(psycopg.errors.StringDataRightTruncation), transaction.atomic():
             applying._insert(cursor, Member, names, [(pk + 1, *(too_long[n] for n in names))])
+
+
+def test_the_switch_interval_is_short_while_imports_write_and_back_after(
+    world: World,
+) -> None:
+    before = sys.getswitchinterval()
+    switching = applying._Switching()
+    switching.enter()
+    switching.enter()  # a second import of the same process, overlapping the first
+    assert sys.getswitchinterval() == pytest.approx(applying._SWITCH_INTERVAL)
+    switching.leave()
+    assert sys.getswitchinterval() == pytest.approx(applying._SWITCH_INTERVAL)
+    switching.leave()
+    assert sys.getswitchinterval() == before
+    assert import_apply(branch=world.liverpool, data=csv_bytes(rows(3), HEADER), actor=None).ok
+    assert sys.getswitchinterval() == before
