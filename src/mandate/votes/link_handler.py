@@ -39,12 +39,15 @@ from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.core import signals
 from django.core.cache.backends.base import BaseCache
-from django.core.exceptions import SuspiciousOperation
 from django.core.handlers.base import BaseHandler
 from django.core.handlers.exception import convert_exception_to_response
 from django.core.handlers.wsgi import WSGIHandler, WSGIRequest, get_script_name
+from django.core.signals import setting_changed
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http.request import split_domain_port, validate_host
 from django.urls import set_script_prefix
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -118,7 +121,7 @@ class LinkHandler(WSGIHandler):
 
     def get_response(self, request: HttpRequest) -> HttpResponseBase:
         request.urlconf = URLCONF  # type: ignore[attr-defined]
-        with _recent_health():
+        with _recent_health(connections[DEFAULT_DB_ALIAS]):
             return BaseHandler.get_response(self, request)
 
 
@@ -132,8 +135,11 @@ _recent = threading.local()
 
 
 class _recent_health:
+    def __init__(self, db: BaseDatabaseWrapper) -> None:
+        self.db = db
+
     def __enter__(self) -> None:
-        db = connections[DEFAULT_DB_ALIAS]
+        db = self.db
         raw = db.connection
         if (
             raw is not None
@@ -143,7 +149,7 @@ class _recent_health:
             db.health_check_done = True  # type: ignore[attr-defined]
 
     def __exit__(self, *exc: object) -> None:
-        db = connections[DEFAULT_DB_ALIAS]
+        db = self.db
         if exc[0] is None and db.connection is not None and not db.errors_occurred:
             _recent.raw, _recent.at = db.connection, time.monotonic()
 
@@ -283,21 +289,20 @@ class LinkApp:
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> list[bytes] | None:
         """Answer a vote directly, or return None for the Django path to answer."""
-        set_script_prefix(get_script_name(environ))
+        db = connections[DEFAULT_DB_ALIAS]
         if self._stock_signals is not None:
             close_before, close_after = self._stock_signals
-            db = connections[DEFAULT_DB_ALIAS]
             if close_before:
                 db.close_if_unusable_or_obsolete()
             try:
-                answer = self._cast(environ)
+                answer = self._cast(environ, db)
             finally:
                 if close_after:
                     db.close_if_unusable_or_obsolete()
         else:
             signals.request_started.send(sender=self.__class__, environ=environ)
             try:
-                answer = self._cast(environ)
+                answer = self._cast(environ, db)
             finally:
                 signals.request_finished.send(sender=self.__class__)
         if answer is None:
@@ -306,22 +311,15 @@ class LinkApp:
         start_response(status, [*headers, ("Content-Length", str(len(body)))])
         return [body]
 
-    def _cast(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes] | None:
-        request = WSGIRequest(environ)
-        try:
-            request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware checks it
-            secure = request.is_secure()
-            if settings.SECURE_SSL_REDIRECT and not secure:
-                return None  # SecurityMiddleware redirects
-            body = request.body
-            # The Django path, if it answers instead, reads the body from this copy.
-            environ["wsgi.input"] = io.BytesIO(body)
-            choice = request.POST.get("choice", "")
-        except (SuspiciousOperation, ValueError, OSError):
-            return None  # the Django path answers these as the rest of the site does
-        token = request.path_info[len("/ballot/") : -1]
+    def _cast(
+        self, environ: dict[str, Any], db: BaseDatabaseWrapper
+    ) -> tuple[str, list[tuple[str, str]], bytes] | None:
+        read = read_vote(environ)
+        if read is None:
+            return None
+        secure, token, choice = read
         claim = read_token(token)
-        if claim is None or not (choice.isascii() and choice.isdigit() and len(choice) <= 9):
+        if claim is None:
             return None
         allowed = ratelimit.allow(token)
         environ[views_public.RATE_COUNTED] = "ok" if allowed else "over"
@@ -330,17 +328,17 @@ class LinkApp:
         key = (claim.poll_id, claim.voter_id, claim.nonce)
         known, casting = self._repeats.claim(key)
         if known is not None:
-            content = views_public.answer_content("votes/public/already_voted.html", known, None)
-            return "200 OK", self._headers[secure], content
+            return self._answer(environ, secure, "already_voted.html", known, None)
         cast = None
         try:
-            with _recent_health():
+            with _recent_health(db):
                 cast = actions.vote_cast_by_link(
                     poll_id=claim.poll_id,
                     voter_id=claim.voter_id,
                     nonce=claim.nonce,
                     choice_id=int(choice),
                     now=timezone.now(),
+                    db=db,
                 )
         except DomainError:  # voting closed, no free slot: the view says which
             return None
@@ -356,8 +354,127 @@ class LinkApp:
             return None
         poll, receipt = cast
         page = "receipt.html" if receipt is not None else "already_voted.html"
-        content = views_public.answer_content(f"votes/public/{page}", poll, receipt)
+        return self._answer(environ, secure, page, poll, receipt)
+
+    def _answer(
+        self,
+        environ: dict[str, Any],
+        secure: bool,
+        page: str,
+        poll: actions.PollHeading,
+        receipt: str | None,
+    ) -> tuple[str, list[tuple[str, str]], bytes]:
+        template = f"votes/public/{page}"
+        if not views_public.answer_cached(template, poll):
+            # Rendered once per poll and process: its links take the script prefix.
+            set_script_prefix(get_script_name(environ))
+        content = views_public.answer_content(template, poll, receipt)
         return "200 OK", self._headers[secure], content
+
+
+# Hosts already checked against ALLOWED_HOSTS (the raw Host header or its stand-in, with
+# whether it is allowed), forgotten when a setting changes.
+_HOSTS: dict[str, bool] = {}
+_FORM = "application/x-www-form-urlencoded"
+
+
+@receiver(setting_changed)
+def _forget_hosts(**kwargs: Any) -> None:
+    _HOSTS.clear()
+
+
+def _raw_host(environ: dict[str, Any]) -> str:
+    """The host as HttpRequest._get_raw_host reads it."""
+    if settings.USE_X_FORWARDED_HOST and "HTTP_X_FORWARDED_HOST" in environ:
+        return str(environ["HTTP_X_FORWARDED_HOST"])
+    if "HTTP_HOST" in environ:
+        return str(environ["HTTP_HOST"])
+    host = str(environ["SERVER_NAME"])
+    port = str(environ["SERVER_PORT"])
+    default = "443" if environ.get("wsgi.url_scheme") == "https" else "80"
+    return host if port == default else f"{host}:{port}"
+
+
+def _host_allowed(raw: str) -> bool:
+    """Whether HttpRequest.get_host would accept RAW (ALLOWED_HOSTS, as Django checks it)."""
+    allowed = _HOSTS.get(raw)
+    if allowed is None:
+        hosts = settings.ALLOWED_HOSTS
+        if settings.DEBUG and not hosts:
+            hosts = [".localhost", "127.0.0.1", "[::1]"]
+        domain, _port = split_domain_port(raw)
+        allowed = bool(domain) and validate_host(domain, hosts)
+        if len(_HOSTS) >= 1000:
+            _HOSTS.clear()
+        _HOSTS[raw] = allowed
+    return allowed
+
+
+def _is_secure(environ: dict[str, Any]) -> bool:
+    """Whether the request came over HTTPS, as HttpRequest.is_secure tells."""
+    proxy_header = settings.SECURE_PROXY_SSL_HEADER
+    if proxy_header:
+        header, secure_value = proxy_header
+        value = environ.get(header)
+        if value is not None:
+            return bool(str(value).split(",", 1)[0].strip() == secure_value)
+    return bool(environ.get("wsgi.url_scheme") == "https")
+
+
+def _form_choice(body: bytes) -> str | None:
+    """The last "choice" field of a form body as QueryDict reads it, "" when there is none;
+    None for a body this reading does not cover (escapes, too many fields: Django reads those)."""
+    if b"%" in body or b"+" in body:
+        return None
+    limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    fields = body.split(b"&") if body else []
+    if limit is not None and len(fields) > limit:
+        return None
+    choice = b""
+    for field in fields:
+        if field.startswith(b"choice="):
+            choice = field[7:]
+        elif field == b"choice":
+            choice = b""
+    try:
+        return choice.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+
+
+def read_vote(environ: dict[str, Any]) -> tuple[bool, str, str] | None:
+    """(over HTTPS, the link's token, the choice sent) for a well-formed vote from a link, read
+    straight from the WSGI environ: the host checked against ALLOWED_HOSTS, the body read once
+    (and put back for the Django path). None leaves the request to the Django path, which
+    answers the rest (a bad host, an HTTPS redirect, an odd body) as the site does."""
+    path = environ.get("PATH_INFO", "")
+    if not (path.isascii() and path.startswith("/ballot/") and path.endswith("/")):
+        return None
+    try:
+        if not _host_allowed(_raw_host(environ)):
+            return None  # Django answers 400, as CommonMiddleware's check does
+        secure = _is_secure(environ)
+        if settings.SECURE_SSL_REDIRECT and not secure:
+            return None  # SecurityMiddleware redirects
+        content_type = str(environ.get("CONTENT_TYPE", ""))
+        main, _, params = content_type.partition(";")
+        if main.strip().lower() != _FORM or params.strip().lower() not in ("", "charset=utf-8"):
+            return None
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        most = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if length < 0 or (most is not None and length > most):
+            return None
+        body = environ["wsgi.input"].read(length) if length else b""
+    except (KeyError, ValueError, OSError):
+        return None
+    # The Django path, if it answers instead, reads the body from this copy.
+    environ["wsgi.input"] = io.BytesIO(body)
+    if len(body) != length:
+        return None
+    choice = _form_choice(body)
+    if choice is None or not (choice.isdigit() and len(choice) <= 9):
+        return None
+    return secure, path[len("/ballot/") : -1], choice
 
 
 def dispatch(

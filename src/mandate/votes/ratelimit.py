@@ -10,12 +10,25 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.cache.backends.locmem import LocMemCache
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 WINDOW_SECONDS = 600
+
+# Whether the default cache is the per-process one (its backend is fixed by settings: found
+# once, again after a setting changes).
+_per_process: bool | None = None
+
+
+@receiver(setting_changed)
+def _forget_backend(**kwargs: Any) -> None:
+    global _per_process
+    _per_process = None
 
 
 def allow(token: str) -> bool:
@@ -23,7 +36,10 @@ def allow(token: str) -> bool:
     limit = int(getattr(settings, "MANDATE_VOTE_RATE_PER_LINK", 30))
     digest = hashlib.sha256(token.encode()).hexdigest()[:24]
     window = int(time.time()) // WINDOW_SECONDS
-    if isinstance(caches[DEFAULT_CACHE_ALIAS], LocMemCache):
+    global _per_process
+    if _per_process is None:
+        _per_process = isinstance(caches[DEFAULT_CACHE_ALIAS], LocMemCache)
+    if _per_process:
         return _local.hit(digest, window) <= limit
     key = f"vote-rl:{digest}:{window}"
     if cache.add(key, 1, WINDOW_SECONDS + 5):

@@ -63,6 +63,11 @@ _MARK = "\x00receipt\x00"
 _ANSWERS: dict[tuple[str, PollHeading], list[bytes]] = {}
 
 
+def answer_cached(template: str, poll: PollHeading) -> bool:
+    """Whether answer_content has TEMPLATE for POLL rendered already."""
+    return (template, poll) in _ANSWERS
+
+
 def answer_content(template: str, poll: PollHeading, receipt: str | None) -> bytes:
     """The page TEMPLATE (the receipt or "already voted") for POLL, showing RECEIPT."""
     key = (template, poll)
