@@ -956,9 +956,8 @@ def _sqlite_column(column: Sequence[Any], memo: dict[type, dict[Any, Any]]) -> S
     kinds.discard(type(None))
     if kinds <= _SQLITE_PLAIN:
         return column
-    if len(kinds) > 1:
-        stored = {value: _sqlite_value(value) for value in set(column)}
-        return list(map(stored.__getitem__, column))
+    if len(kinds) > 1:  # rare; and True and Decimal("1") would meet as one key
+        return list(map(_sqlite_value, column))
     stored = memo.setdefault(kinds.pop(), {None: None})
     try:
         return list(map(stored.__getitem__, column))

@@ -268,3 +268,84 @@ def test_more_new_members_than_expected_get_fresh_keys(
     employments = Employment.objects.filter(member__in=written)
     assert employments.count() == 10
     assert len(set(employments.values_list("member_id", flat=True))) == 10
+
+
+def test_rows_split_over_several_insert_statements_keep_their_values(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLite inserts many rows a statement; batches of five, three rows a statement, so
+    # statements end inside batches and the last ones are short.
+    monkeypatch.setattr(planning, "BATCH", 5)
+    monkeypatch.setattr(applying, "_SQLITE_ROWS_PER_STATEMENT", 3)
+    header = ["Membership No", "Forename", "Surname", "Email", "Joined", "SMS consent", "Salary"]
+    body = [
+        [
+            f"S{n:04d}",
+            f"Name{n}",
+            f"Family{n % 4}",
+            f"s{n}@example.org",
+            f"{1 + n % 28:02d}/0{1 + n % 9}/2015",
+            "Y" if n % 2 else "N",
+            f"£20,{n:03d}.50",
+        ]
+        for n in range(13)
+    ]
+    plan = import_apply(branch=world.liverpool, data=csv_bytes(body, header), actor=None)
+    assert plan.ok and len(plan.new_rows) == 13
+    got = {
+        e.member.membership_number: (
+            e.member.first_name,
+            e.member.last_name,
+            e.member.personal_email,
+            e.member.join_date.isoformat() if e.member.join_date else None,
+            e.member.consent_sms,
+            e.annual_salary,
+        )
+        for e in Employment.objects.filter(
+            member__membership_number__startswith="S"
+        ).select_related("member")
+    }
+    assert got == {
+        f"S{n:04d}": (
+            f"Name{n}",
+            f"Family{n % 4}",
+            f"s{n}@example.org",
+            f"2015-0{1 + n % 9}-{1 + n % 28:02d}",
+            bool(n % 2),
+            Decimal(f"20{n:03d}.50"),
+        )
+        for n in range(13)
+    }
+
+
+def test_sqlite_values_are_converted_once_per_import_and_by_type() -> None:
+    memo: dict[type, dict[Any, Any]] = {}
+    calls: list[Any] = []
+    original = applying._sqlite_value
+
+    def counting(value: Any) -> Any:
+        calls.append(value)
+        return original(value)
+
+    from datetime import date
+
+    applying._sqlite_value = counting  # type: ignore[assignment]
+    try:
+        days = [date(2020, 1, 2), None, date(2020, 1, 2), date(2021, 5, 6)]
+        assert applying._sqlite_column(days, memo) == [
+            "2020-01-02",
+            None,
+            "2020-01-02",
+            "2021-05-06",
+        ]
+        assert applying._sqlite_column(days[:2], memo) == ["2020-01-02", None]
+        assert len(calls) == 2  # two distinct dates, each converted once
+        # True and Decimal("1") are equal as keys: kept apart by type.
+        assert applying._sqlite_column([True, False], memo) == [1, 0]
+        assert applying._sqlite_column([Decimal("1"), Decimal("2.50")], memo) == ["1", "2.50"]
+        # A column of two kinds is converted without the memo.
+        assert applying._sqlite_column([True, Decimal("1")], memo) == [1, "1"]
+        plain = ["a", 1, None, 2.5]
+        assert applying._sqlite_column(plain, memo) is plain
+    finally:
+        applying._sqlite_value = original  # type: ignore[assignment]
