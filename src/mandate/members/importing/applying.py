@@ -924,7 +924,14 @@ def _encode(
     the columns in stored form on SQLite. Touches no connection: on PostgreSQL the driver
     formats the rows into memory with the connection's adapters, and nothing is sent."""
     if connection.vendor != "postgresql":
-        return _SqliteColumns([_sqlite_column(column, memo) for column in columns])
+        fields = [model._meta.pk, *(model._meta.get_field(n) for n in names)]
+        return _SqliteColumns(
+            [
+                # Text fields hold text (or NULL): nothing to look at.
+                column if isinstance(field, _SQLITE_TEXT) else _sqlite_column(column, memo)
+                for field, column in zip(fields, columns, strict=True)
+            ]
+        )
     types = _binary_types(model, names)
     buffer = io.BytesIO()
     with (
@@ -941,6 +948,9 @@ def _encode(
 
 # The most rows one SQLite INSERT carries (fewer when its parameter limit says so).
 _SQLITE_ROWS_PER_STATEMENT = 2000
+
+# Fields whose values the plan holds as text, bound as they are.
+_SQLITE_TEXT = (models.CharField, models.TextField)
 
 # What SQLite's driver binds as it is; anything else it first looks up among its adapters,
 # once per value inserted.
