@@ -543,7 +543,7 @@ class _Promise:
 @dataclass
 class _Batch:
     """A batch of new members laid out for the database: per table, the model, its columns
-    and the payload (COPY data on PostgreSQL, parameter rows on SQLite); and the values of
+    and the payload (COPY data on PostgreSQL, the stored columns on SQLite); and the values of
     each foreign key the batch refers to outside itself."""
 
     tables: list[tuple[type[models.Model], list[str], Any]]
