@@ -116,7 +116,7 @@ def _release_free_memory(*, large: bool) -> None:
 
     The writing thread allocates from an arena of its own (SQLite's page cache among what it
     holds while it writes), and the next large piece of work in the process, made in another
-    thread, cannot reuse what it freed: measured, a re-import after an import peaked 30 MB
+    thread, cannot reuse what it freed: measured, a re-import after an import peaked 40 MB
     higher without this. LARGE: the import had enough rows for a full collection (tens of
     milliseconds) to be worth it.
     """

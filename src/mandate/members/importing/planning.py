@@ -927,29 +927,20 @@ def _fetch(model: type[models.Model], queryset: Any, names: list[str]) -> Iterat
     way while the file's cells are in memory too would take a hundred megabytes more.
     """
     sql, params = queryset.values_list(*names).query.sql_with_params()
-    columns: list[Sequence[Any]] = []
-    # Per column, one object per distinct value met so far, or None for a column whose values
-    # mostly differ (emails, numbers), judged on the first rows.
-    shared: list[dict[Any, Any] | None] = []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        # Read a slice of rows at a time, so the driver's objects for the repeated values
-        # of one slice are let go before the next is read.
-        while chunk := cursor.fetchmany(_FETCH_ROWS):
-            parts = list(zip(*chunk, strict=True))
-            del chunk
-            if not columns:
-                columns = [[] for _ in parts]
-                shared = [{} if len(set(part)) * 2 < len(part) else None for part in parts]
-            for column, seen, part in zip(columns, shared, parts, strict=True):
-                # Within one column equal values are the same value (one type, one scale).
-                assert isinstance(column, list)  # noqa: S101 - made just above
-                column.extend(part if seen is None else map(seen.setdefault, part, part))
-            del parts
-    if not columns:
+        rows = cursor.fetchall()
+    if not rows:
         return iter(())
-    del shared
+    columns: list[Sequence[Any]] = list(zip(*rows, strict=True))
+    del rows
     for i, name in enumerate(names):
+        distinct = set(columns[i])
+        if len(distinct) * 2 < len(columns[i]):
+            # Within one column equal values are the same value (one type, one scale).
+            shared = {v: v for v in distinct}
+            columns[i] = list(map(shared.__getitem__, columns[i]))
+        del distinct
         if connection.vendor != "sqlite":
             continue
         field = model._meta.pk if name == "pk" else model._meta.get_field(name)
@@ -972,10 +963,6 @@ def _fetch(model: type[models.Model], queryset: Any, names: list[str]) -> Iterat
             columns[i] = list(map(mapping.__getitem__, columns[i]))
     # Made one row at a time as the caller keeps what it needs of each.
     return zip(*columns, strict=True)
-
-
-# Rows of the register read at a time (_fetch).
-_FETCH_ROWS = 10_000
 
 
 def _required(column: _Column) -> str | None:
